@@ -1,0 +1,2 @@
+// HDF5 C library, serial build (Debian: libhdf5-dev; include path from pkg-config `hdf5`).
+#include <hdf5.h>
