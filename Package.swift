@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 //
 // PLD runtime: deploy self-improving VLA policies (Probe, Learn, Distill) on real arms.
 // Module map and dependency rules: ../shared/DESIGN.md section 4, summarised in README.md.
@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "pld",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v26)],
     products: [
         .executable(name: "pld", targets: ["pld"]),
     ],

@@ -29,7 +29,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// Task-space goal. Positions in m, orientation as an axis-angle vector in rad.
-public nonisolated struct Goal: Sendable {
+public nonisolated struct DeoxysGoal: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -54,7 +54,7 @@ public nonisolated struct Goal: Sendable {
 }
 
 /// Joint-space goal, rad.
-public nonisolated struct JointGoal: Sendable {
+public nonisolated struct DeoxysJointGoal: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -80,7 +80,7 @@ public nonisolated struct JointGoal: Sendable {
   public init() {}
 }
 
-public nonisolated struct ExponentialSmoothingConfig: Sendable {
+public nonisolated struct DeoxysExponentialSmoothingConfig: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -98,14 +98,14 @@ public nonisolated struct ExponentialSmoothingConfig: Sendable {
   public init() {}
 }
 
-public nonisolated struct FrankaStateEstimatorMessage: Sendable {
+public nonisolated struct DeoxysFrankaStateEstimatorMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var isEstimation: Bool = false
 
-  public var estimatorType: FrankaStateEstimatorMessage.EstimatorType = .noEstimator
+  public var estimatorType: DeoxysFrankaStateEstimatorMessage.EstimatorType = .noEstimator
 
   /// Field numbers 3 and 4 are unused upstream.
   public var config: SwiftProtobuf.Google_Protobuf_Any {
@@ -146,7 +146,7 @@ public nonisolated struct FrankaStateEstimatorMessage: Sendable {
     }
 
     // The compiler won't synthesize support with the UNRECOGNIZED case.
-    public static let allCases: [FrankaStateEstimatorMessage.EstimatorType] = [
+    public static let allCases: [DeoxysFrankaStateEstimatorMessage.EstimatorType] = [
       .noEstimator,
       .exponentialSmoothingEstimator,
     ]
@@ -158,7 +158,7 @@ public nonisolated struct FrankaStateEstimatorMessage: Sendable {
   fileprivate var _config: SwiftProtobuf.Google_Protobuf_Any? = nil
 }
 
-public nonisolated struct FrankaOSCControllerConfig: Sendable {
+public nonisolated struct DeoxysFrankaOSCControllerConfig: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -172,13 +172,13 @@ public nonisolated struct FrankaOSCControllerConfig: Sendable {
 }
 
 /// Sent with NO_CONTROL (keep-alive / controller-switch preamble).
-public nonisolated struct FrankaDummyControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaDummyControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: Goal {
-    get {_goal ?? Goal()}
+  public var goal: DeoxysGoal {
+    get {_goal ?? DeoxysGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -192,17 +192,17 @@ public nonisolated struct FrankaDummyControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: Goal? = nil
+  fileprivate var _goal: DeoxysGoal? = nil
 }
 
 /// OSC_POSE, OSC_POSITION and OSC_YAW.
-public nonisolated struct FrankaOSCPoseControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaOSCPoseControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: Goal {
-    get {_goal ?? Goal()}
+  public var goal: DeoxysGoal {
+    get {_goal ?? DeoxysGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -218,8 +218,8 @@ public nonisolated struct FrankaOSCPoseControllerMessage: Sendable {
 
   public var termination: Bool = false
 
-  public var config: FrankaOSCControllerConfig {
-    get {_config ?? FrankaOSCControllerConfig()}
+  public var config: DeoxysFrankaOSCControllerConfig {
+    get {_config ?? DeoxysFrankaOSCControllerConfig()}
     set {_config = newValue}
   }
   /// Returns true if `config` has been explicitly set.
@@ -231,17 +231,17 @@ public nonisolated struct FrankaOSCPoseControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: Goal? = nil
-  fileprivate var _config: FrankaOSCControllerConfig? = nil
+  fileprivate var _goal: DeoxysGoal? = nil
+  fileprivate var _config: DeoxysFrankaOSCControllerConfig? = nil
 }
 
-public nonisolated struct FrankaJointPositionControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaJointPositionControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: JointGoal {
-    get {_goal ?? JointGoal()}
+  public var goal: DeoxysJointGoal {
+    get {_goal ?? DeoxysJointGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -259,16 +259,16 @@ public nonisolated struct FrankaJointPositionControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: JointGoal? = nil
+  fileprivate var _goal: DeoxysJointGoal? = nil
 }
 
-public nonisolated struct FrankaJointImpedanceControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaJointImpedanceControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: JointGoal {
-    get {_goal ?? JointGoal()}
+  public var goal: DeoxysJointGoal {
+    get {_goal ?? DeoxysJointGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -286,16 +286,16 @@ public nonisolated struct FrankaJointImpedanceControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: JointGoal? = nil
+  fileprivate var _goal: DeoxysJointGoal? = nil
 }
 
-public nonisolated struct FrankaCartesianVelocityControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaCartesianVelocityControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: Goal {
-    get {_goal ?? Goal()}
+  public var goal: DeoxysGoal {
+    get {_goal ?? DeoxysGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -313,17 +313,17 @@ public nonisolated struct FrankaCartesianVelocityControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: Goal? = nil
+  fileprivate var _goal: DeoxysGoal? = nil
 }
 
 /// Placeholders upstream ("TODO" in deoxys); no controller is instantiated for them on the NUC.
-public nonisolated struct FrankaJointVelocityControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaJointVelocityControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: JointGoal {
-    get {_goal ?? JointGoal()}
+  public var goal: DeoxysJointGoal {
+    get {_goal ?? DeoxysJointGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -339,16 +339,16 @@ public nonisolated struct FrankaJointVelocityControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: JointGoal? = nil
+  fileprivate var _goal: DeoxysJointGoal? = nil
 }
 
-public nonisolated struct FrankaJointTorqueControllerMessage: Sendable {
+public nonisolated struct DeoxysFrankaJointTorqueControllerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var goal: JointGoal {
-    get {_goal ?? JointGoal()}
+  public var goal: DeoxysJointGoal {
+    get {_goal ?? DeoxysJointGoal()}
     set {_goal = newValue}
   }
   /// Returns true if `goal` has been explicitly set.
@@ -364,20 +364,20 @@ public nonisolated struct FrankaJointTorqueControllerMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _goal: JointGoal? = nil
+  fileprivate var _goal: DeoxysJointGoal? = nil
 }
 
 /// Arm command envelope, published by the PC on the arm command PUB (default port 5555).
-public nonisolated struct FrankaControlMessage: Sendable {
+public nonisolated struct DeoxysFrankaControlMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var termination: Bool = false
 
-  public var controllerType: FrankaControlMessage.ControllerType = .noControl
+  public var controllerType: DeoxysFrankaControlMessage.ControllerType = .noControl
 
-  public var trajInterpolatorType: FrankaControlMessage.TrajInterpolatorType = .noOp
+  public var trajInterpolatorType: DeoxysFrankaControlMessage.TrajInterpolatorType = .noOp
 
   /// the NUC replaces values <= 0.1 with 0.1
   public var trajInterpolatorTimeFraction: Double = 0
@@ -395,8 +395,8 @@ public nonisolated struct FrankaControlMessage: Sendable {
   /// ignored by the NUC; the Python client sends 0.2
   public var timeout: Double = 0
 
-  public var stateEstimatorMsg: FrankaStateEstimatorMessage {
-    get {_stateEstimatorMsg ?? FrankaStateEstimatorMessage()}
+  public var stateEstimatorMsg: DeoxysFrankaStateEstimatorMessage {
+    get {_stateEstimatorMsg ?? DeoxysFrankaStateEstimatorMessage()}
     set {_stateEstimatorMsg = newValue}
   }
   /// Returns true if `stateEstimatorMsg` has been explicitly set.
@@ -454,7 +454,7 @@ public nonisolated struct FrankaControlMessage: Sendable {
     }
 
     // The compiler won't synthesize support with the UNRECOGNIZED case.
-    public static let allCases: [FrankaControlMessage.ControllerType] = [
+    public static let allCases: [DeoxysFrankaControlMessage.ControllerType] = [
       .noControl,
       .oscPose,
       .oscPosition,
@@ -516,7 +516,7 @@ public nonisolated struct FrankaControlMessage: Sendable {
     }
 
     // The compiler won't synthesize support with the UNRECOGNIZED case.
-    public static let allCases: [FrankaControlMessage.TrajInterpolatorType] = [
+    public static let allCases: [DeoxysFrankaControlMessage.TrajInterpolatorType] = [
       .noOp,
       .linearPosition,
       .linearPose,
@@ -533,10 +533,10 @@ public nonisolated struct FrankaControlMessage: Sendable {
   public init() {}
 
   fileprivate var _controlMsg: SwiftProtobuf.Google_Protobuf_Any? = nil
-  fileprivate var _stateEstimatorMsg: FrankaStateEstimatorMessage? = nil
+  fileprivate var _stateEstimatorMsg: DeoxysFrankaStateEstimatorMessage? = nil
 }
 
-public nonisolated struct FrankaGripperHomingMessage: Sendable {
+public nonisolated struct DeoxysFrankaGripperHomingMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -548,7 +548,7 @@ public nonisolated struct FrankaGripperHomingMessage: Sendable {
   public init() {}
 }
 
-public nonisolated struct FrankaGripperMoveMessage: Sendable {
+public nonisolated struct DeoxysFrankaGripperMoveMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -564,7 +564,7 @@ public nonisolated struct FrankaGripperMoveMessage: Sendable {
   public init() {}
 }
 
-public nonisolated struct FrankaGripperStopMessage: Sendable {
+public nonisolated struct DeoxysFrankaGripperStopMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -576,7 +576,7 @@ public nonisolated struct FrankaGripperStopMessage: Sendable {
   public init() {}
 }
 
-public nonisolated struct FrankaGripperGraspMessage: Sendable {
+public nonisolated struct DeoxysFrankaGripperGraspMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -598,7 +598,7 @@ public nonisolated struct FrankaGripperGraspMessage: Sendable {
 }
 
 /// Gripper command envelope, published by the PC on the gripper command PUB (default port 5557).
-public nonisolated struct FrankaGripperControlMessage: Sendable {
+public nonisolated struct DeoxysFrankaGripperControlMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -624,7 +624,7 @@ public nonisolated struct FrankaGripperControlMessage: Sendable {
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
-nonisolated extension Goal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysGoal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "Goal"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}is_delta\0\u{1}x\0\u{1}y\0\u{1}z\0\u{1}ax\0\u{1}ay\0\u{1}az\0")
 
@@ -671,7 +671,7 @@ nonisolated extension Goal: SwiftProtobuf.Message, SwiftProtobuf._MessageImpleme
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goal, rhs: Goal) -> Bool {
+  public static func ==(lhs: DeoxysGoal, rhs: DeoxysGoal) -> Bool {
     if lhs.isDelta != rhs.isDelta {return false}
     if lhs.x != rhs.x {return false}
     if lhs.y != rhs.y {return false}
@@ -684,7 +684,7 @@ nonisolated extension Goal: SwiftProtobuf.Message, SwiftProtobuf._MessageImpleme
   }
 }
 
-nonisolated extension JointGoal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysJointGoal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "JointGoal"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}is_delta\0\u{1}q1\0\u{1}q2\0\u{1}q3\0\u{1}q4\0\u{1}q5\0\u{1}q6\0\u{1}q7\0")
 
@@ -735,7 +735,7 @@ nonisolated extension JointGoal: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: JointGoal, rhs: JointGoal) -> Bool {
+  public static func ==(lhs: DeoxysJointGoal, rhs: DeoxysJointGoal) -> Bool {
     if lhs.isDelta != rhs.isDelta {return false}
     if lhs.q1 != rhs.q1 {return false}
     if lhs.q2 != rhs.q2 {return false}
@@ -749,7 +749,7 @@ nonisolated extension JointGoal: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
   }
 }
 
-nonisolated extension ExponentialSmoothingConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysExponentialSmoothingConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "ExponentialSmoothingConfig"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alpha_q\0\u{3}alpha_dq\0\u{3}alpha_eef\0\u{3}alpha_eef_vel\0")
 
@@ -784,7 +784,7 @@ nonisolated extension ExponentialSmoothingConfig: SwiftProtobuf.Message, SwiftPr
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: ExponentialSmoothingConfig, rhs: ExponentialSmoothingConfig) -> Bool {
+  public static func ==(lhs: DeoxysExponentialSmoothingConfig, rhs: DeoxysExponentialSmoothingConfig) -> Bool {
     if lhs.alphaQ != rhs.alphaQ {return false}
     if lhs.alphaDq != rhs.alphaDq {return false}
     if lhs.alphaEef != rhs.alphaEef {return false}
@@ -794,7 +794,7 @@ nonisolated extension ExponentialSmoothingConfig: SwiftProtobuf.Message, SwiftPr
   }
 }
 
-nonisolated extension FrankaStateEstimatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaStateEstimatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaStateEstimatorMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}is_estimation\0\u{3}estimator_type\0\u{2}\u{3}config\0")
 
@@ -829,7 +829,7 @@ nonisolated extension FrankaStateEstimatorMessage: SwiftProtobuf.Message, SwiftP
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaStateEstimatorMessage, rhs: FrankaStateEstimatorMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaStateEstimatorMessage, rhs: DeoxysFrankaStateEstimatorMessage) -> Bool {
     if lhs.isEstimation != rhs.isEstimation {return false}
     if lhs.estimatorType != rhs.estimatorType {return false}
     if lhs._config != rhs._config {return false}
@@ -838,11 +838,11 @@ nonisolated extension FrankaStateEstimatorMessage: SwiftProtobuf.Message, SwiftP
   }
 }
 
-nonisolated extension FrankaStateEstimatorMessage.EstimatorType: SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaStateEstimatorMessage.EstimatorType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NO_ESTIMATOR\0\u{1}EXPONENTIAL_SMOOTHING_ESTIMATOR\0")
 }
 
-nonisolated extension FrankaOSCControllerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaOSCControllerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaOSCControllerConfig"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}residual_mass_vec\0")
 
@@ -865,14 +865,14 @@ nonisolated extension FrankaOSCControllerConfig: SwiftProtobuf.Message, SwiftPro
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaOSCControllerConfig, rhs: FrankaOSCControllerConfig) -> Bool {
+  public static func ==(lhs: DeoxysFrankaOSCControllerConfig, rhs: DeoxysFrankaOSCControllerConfig) -> Bool {
     if lhs.residualMassVec != rhs.residualMassVec {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension FrankaDummyControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaDummyControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaDummyControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{1}termination\0")
 
@@ -903,7 +903,7 @@ nonisolated extension FrankaDummyControllerMessage: SwiftProtobuf.Message, Swift
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaDummyControllerMessage, rhs: FrankaDummyControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaDummyControllerMessage, rhs: DeoxysFrankaDummyControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.termination != rhs.termination {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -911,7 +911,7 @@ nonisolated extension FrankaDummyControllerMessage: SwiftProtobuf.Message, Swift
   }
 }
 
-nonisolated extension FrankaOSCPoseControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaOSCPoseControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaOSCPoseControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{3}translational_stiffness\0\u{3}rotational_stiffness\0\u{1}termination\0\u{1}config\0")
 
@@ -954,7 +954,7 @@ nonisolated extension FrankaOSCPoseControllerMessage: SwiftProtobuf.Message, Swi
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaOSCPoseControllerMessage, rhs: FrankaOSCPoseControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaOSCPoseControllerMessage, rhs: DeoxysFrankaOSCPoseControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.translationalStiffness != rhs.translationalStiffness {return false}
     if lhs.rotationalStiffness != rhs.rotationalStiffness {return false}
@@ -965,7 +965,7 @@ nonisolated extension FrankaOSCPoseControllerMessage: SwiftProtobuf.Message, Swi
   }
 }
 
-nonisolated extension FrankaJointPositionControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaJointPositionControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaJointPositionControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{3}kp_gains\0\u{3}kd_gains\0\u{3}speed_factor\0")
 
@@ -1004,7 +1004,7 @@ nonisolated extension FrankaJointPositionControllerMessage: SwiftProtobuf.Messag
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaJointPositionControllerMessage, rhs: FrankaJointPositionControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaJointPositionControllerMessage, rhs: DeoxysFrankaJointPositionControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.kpGains != rhs.kpGains {return false}
     if lhs.kdGains != rhs.kdGains {return false}
@@ -1014,7 +1014,7 @@ nonisolated extension FrankaJointPositionControllerMessage: SwiftProtobuf.Messag
   }
 }
 
-nonisolated extension FrankaJointImpedanceControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaJointImpedanceControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaJointImpedanceControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{1}kp\0\u{1}kd\0")
 
@@ -1049,7 +1049,7 @@ nonisolated extension FrankaJointImpedanceControllerMessage: SwiftProtobuf.Messa
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaJointImpedanceControllerMessage, rhs: FrankaJointImpedanceControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaJointImpedanceControllerMessage, rhs: DeoxysFrankaJointImpedanceControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.kp != rhs.kp {return false}
     if lhs.kd != rhs.kd {return false}
@@ -1058,7 +1058,7 @@ nonisolated extension FrankaJointImpedanceControllerMessage: SwiftProtobuf.Messa
   }
 }
 
-nonisolated extension FrankaCartesianVelocityControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaCartesianVelocityControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaCartesianVelocityControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{3}kp_gains\0\u{3}kd_gains\0\u{3}speed_factor\0")
 
@@ -1097,7 +1097,7 @@ nonisolated extension FrankaCartesianVelocityControllerMessage: SwiftProtobuf.Me
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaCartesianVelocityControllerMessage, rhs: FrankaCartesianVelocityControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaCartesianVelocityControllerMessage, rhs: DeoxysFrankaCartesianVelocityControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.kpGains != rhs.kpGains {return false}
     if lhs.kdGains != rhs.kdGains {return false}
@@ -1107,7 +1107,7 @@ nonisolated extension FrankaCartesianVelocityControllerMessage: SwiftProtobuf.Me
   }
 }
 
-nonisolated extension FrankaJointVelocityControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaJointVelocityControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaJointVelocityControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{3}kp_gains\0\u{3}kd_gains\0")
 
@@ -1142,7 +1142,7 @@ nonisolated extension FrankaJointVelocityControllerMessage: SwiftProtobuf.Messag
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaJointVelocityControllerMessage, rhs: FrankaJointVelocityControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaJointVelocityControllerMessage, rhs: DeoxysFrankaJointVelocityControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.kpGains != rhs.kpGains {return false}
     if lhs.kdGains != rhs.kdGains {return false}
@@ -1151,7 +1151,7 @@ nonisolated extension FrankaJointVelocityControllerMessage: SwiftProtobuf.Messag
   }
 }
 
-nonisolated extension FrankaJointTorqueControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaJointTorqueControllerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaJointTorqueControllerMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}goal\0\u{3}kp_gains\0\u{3}kd_gains\0")
 
@@ -1186,7 +1186,7 @@ nonisolated extension FrankaJointTorqueControllerMessage: SwiftProtobuf.Message,
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaJointTorqueControllerMessage, rhs: FrankaJointTorqueControllerMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaJointTorqueControllerMessage, rhs: DeoxysFrankaJointTorqueControllerMessage) -> Bool {
     if lhs._goal != rhs._goal {return false}
     if lhs.kpGains != rhs.kpGains {return false}
     if lhs.kdGains != rhs.kdGains {return false}
@@ -1195,7 +1195,7 @@ nonisolated extension FrankaJointTorqueControllerMessage: SwiftProtobuf.Message,
   }
 }
 
-nonisolated extension FrankaControlMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaControlMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaControlMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}termination\0\u{3}controller_type\0\u{3}traj_interpolator_type\0\u{3}traj_interpolator_time_fraction\0\u{3}control_msg\0\u{1}timeout\0\u{3}state_estimator_msg\0")
 
@@ -1246,7 +1246,7 @@ nonisolated extension FrankaControlMessage: SwiftProtobuf.Message, SwiftProtobuf
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaControlMessage, rhs: FrankaControlMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaControlMessage, rhs: DeoxysFrankaControlMessage) -> Bool {
     if lhs.termination != rhs.termination {return false}
     if lhs.controllerType != rhs.controllerType {return false}
     if lhs.trajInterpolatorType != rhs.trajInterpolatorType {return false}
@@ -1259,15 +1259,15 @@ nonisolated extension FrankaControlMessage: SwiftProtobuf.Message, SwiftProtobuf
   }
 }
 
-nonisolated extension FrankaControlMessage.ControllerType: SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaControlMessage.ControllerType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NO_CONTROL\0\u{1}OSC_POSE\0\u{1}OSC_POSITION\0\u{1}JOINT_POSITION\0\u{1}JOINT_IMPEDANCE\0\u{1}JOINT_VELOCITY\0\u{1}TORQUE\0\u{1}OSC_YAW\0\u{1}CARTESIAN_VELOCITY\0")
 }
 
-nonisolated extension FrankaControlMessage.TrajInterpolatorType: SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaControlMessage.TrajInterpolatorType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NO_OP\0\u{1}LINEAR_POSITION\0\u{1}LINEAR_POSE\0\u{1}MIN_JERK_POSE\0\u{1}SMOOTH_JOINT_POSITION\0\u{1}MIN_JERK_JOINT_POSITION\0\u{1}LINEAR_JOINT_POSITION\0\u{1}COSINE_CARTESIAN_VELOCITY\0\u{1}LINEAR_CARTESIAN_VELOCITY\0")
 }
 
-nonisolated extension FrankaGripperHomingMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaGripperHomingMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaGripperHomingMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}homing\0")
 
@@ -1290,14 +1290,14 @@ nonisolated extension FrankaGripperHomingMessage: SwiftProtobuf.Message, SwiftPr
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperHomingMessage, rhs: FrankaGripperHomingMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperHomingMessage, rhs: DeoxysFrankaGripperHomingMessage) -> Bool {
     if lhs.homing != rhs.homing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension FrankaGripperMoveMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaGripperMoveMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaGripperMoveMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}width\0\u{1}speed\0")
 
@@ -1324,7 +1324,7 @@ nonisolated extension FrankaGripperMoveMessage: SwiftProtobuf.Message, SwiftProt
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperMoveMessage, rhs: FrankaGripperMoveMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperMoveMessage, rhs: DeoxysFrankaGripperMoveMessage) -> Bool {
     if lhs.width != rhs.width {return false}
     if lhs.speed != rhs.speed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1332,7 +1332,7 @@ nonisolated extension FrankaGripperMoveMessage: SwiftProtobuf.Message, SwiftProt
   }
 }
 
-nonisolated extension FrankaGripperStopMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaGripperStopMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaGripperStopMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stop\0")
 
@@ -1355,14 +1355,14 @@ nonisolated extension FrankaGripperStopMessage: SwiftProtobuf.Message, SwiftProt
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperStopMessage, rhs: FrankaGripperStopMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperStopMessage, rhs: DeoxysFrankaGripperStopMessage) -> Bool {
     if lhs.stop != rhs.stop {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension FrankaGripperGraspMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaGripperGraspMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaGripperGraspMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}width\0\u{1}speed\0\u{1}force\0\u{3}epsilon_inner\0\u{3}epsilon_outer\0")
 
@@ -1401,7 +1401,7 @@ nonisolated extension FrankaGripperGraspMessage: SwiftProtobuf.Message, SwiftPro
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperGraspMessage, rhs: FrankaGripperGraspMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperGraspMessage, rhs: DeoxysFrankaGripperGraspMessage) -> Bool {
     if lhs.width != rhs.width {return false}
     if lhs.speed != rhs.speed {return false}
     if lhs.force != rhs.force {return false}
@@ -1412,7 +1412,7 @@ nonisolated extension FrankaGripperGraspMessage: SwiftProtobuf.Message, SwiftPro
   }
 }
 
-nonisolated extension FrankaGripperControlMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaGripperControlMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaGripperControlMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}termination\0\u{3}control_msg\0")
 
@@ -1443,7 +1443,7 @@ nonisolated extension FrankaGripperControlMessage: SwiftProtobuf.Message, SwiftP
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperControlMessage, rhs: FrankaGripperControlMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperControlMessage, rhs: DeoxysFrankaGripperControlMessage) -> Bool {
     if lhs.termination != rhs.termination {return false}
     if lhs._controlMsg != rhs._controlMsg {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

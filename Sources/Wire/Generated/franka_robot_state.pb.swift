@@ -27,7 +27,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// Published by the NUC gripper node (default port 5558, about 40 Hz).
-public nonisolated struct FrankaGripperStateMessage: Sendable {
+public nonisolated struct DeoxysFrankaGripperStateMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -42,8 +42,8 @@ public nonisolated struct FrankaGripperStateMessage: Sendable {
 
   public var temperature: UInt32 = 0
 
-  public var time: FrankaGripperStateMessage.Duration {
-    get {_time ?? FrankaGripperStateMessage.Duration()}
+  public var time: DeoxysFrankaGripperStateMessage.Duration {
+    get {_time ?? DeoxysFrankaGripperStateMessage.Duration()}
     set {_time = newValue}
   }
   /// Returns true if `time` has been explicitly set.
@@ -69,11 +69,11 @@ public nonisolated struct FrankaGripperStateMessage: Sendable {
 
   public init() {}
 
-  fileprivate var _time: FrankaGripperStateMessage.Duration? = nil
+  fileprivate var _time: DeoxysFrankaGripperStateMessage.Duration? = nil
 }
 
 /// Published by the NUC state publisher (default port 5556, 100 Hz); mirrors libfranka RobotState.
-public nonisolated struct FrankaRobotStateMessage: @unchecked Sendable {
+public nonisolated struct DeoxysFrankaRobotStateMessage: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -321,8 +321,8 @@ public nonisolated struct FrankaRobotStateMessage: @unchecked Sendable {
     set {_uniqueStorage()._dtheta = newValue}
   }
 
-  public var currentErrors: FrankaRobotStateMessage.Errors {
-    get {_storage._currentErrors ?? FrankaRobotStateMessage.Errors()}
+  public var currentErrors: DeoxysFrankaRobotStateMessage.Errors {
+    get {_storage._currentErrors ?? DeoxysFrankaRobotStateMessage.Errors()}
     set {_uniqueStorage()._currentErrors = newValue}
   }
   /// Returns true if `currentErrors` has been explicitly set.
@@ -330,8 +330,8 @@ public nonisolated struct FrankaRobotStateMessage: @unchecked Sendable {
   /// Clears the value of `currentErrors`. Subsequent reads from it will return its default value.
   public mutating func clearCurrentErrors() {_uniqueStorage()._currentErrors = nil}
 
-  public var lastMotionErrors: FrankaRobotStateMessage.Errors {
-    get {_storage._lastMotionErrors ?? FrankaRobotStateMessage.Errors()}
+  public var lastMotionErrors: DeoxysFrankaRobotStateMessage.Errors {
+    get {_storage._lastMotionErrors ?? DeoxysFrankaRobotStateMessage.Errors()}
     set {_uniqueStorage()._lastMotionErrors = newValue}
   }
   /// Returns true if `lastMotionErrors` has been explicitly set.
@@ -344,14 +344,14 @@ public nonisolated struct FrankaRobotStateMessage: @unchecked Sendable {
     set {_uniqueStorage()._controlCommandSuccessRate = newValue}
   }
 
-  public var robotMode: FrankaRobotStateMessage.RobotMode {
+  public var robotMode: DeoxysFrankaRobotStateMessage.RobotMode {
     get {_storage._robotMode}
     set {_uniqueStorage()._robotMode = newValue}
   }
 
   /// stops advancing while no controller runs
-  public var time: FrankaRobotStateMessage.Duration {
-    get {_storage._time ?? FrankaRobotStateMessage.Duration()}
+  public var time: DeoxysFrankaRobotStateMessage.Duration {
+    get {_storage._time ?? DeoxysFrankaRobotStateMessage.Duration()}
     set {_uniqueStorage()._time = newValue}
   }
   /// Returns true if `time` has been explicitly set.
@@ -415,7 +415,7 @@ public nonisolated struct FrankaRobotStateMessage: @unchecked Sendable {
     }
 
     // The compiler won't synthesize support with the UNRECOGNIZED case.
-    public static let allCases: [FrankaRobotStateMessage.RobotMode] = [
+    public static let allCases: [DeoxysFrankaRobotStateMessage.RobotMode] = [
       .other,
       .idle,
       .move,
@@ -646,7 +646,7 @@ public nonisolated struct FrankaRobotStateMessage: @unchecked Sendable {
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
-nonisolated extension FrankaGripperStateMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaGripperStateMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaGripperStateMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}width\0\u{3}max_width\0\u{3}is_grasped\0\u{1}temperature\0\u{1}time\0")
 
@@ -689,7 +689,7 @@ nonisolated extension FrankaGripperStateMessage: SwiftProtobuf.Message, SwiftPro
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperStateMessage, rhs: FrankaGripperStateMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperStateMessage, rhs: DeoxysFrankaGripperStateMessage) -> Bool {
     if lhs.width != rhs.width {return false}
     if lhs.maxWidth != rhs.maxWidth {return false}
     if lhs.isGrasped != rhs.isGrasped {return false}
@@ -700,8 +700,8 @@ nonisolated extension FrankaGripperStateMessage: SwiftProtobuf.Message, SwiftPro
   }
 }
 
-nonisolated extension FrankaGripperStateMessage.Duration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = FrankaGripperStateMessage.protoMessageName + ".Duration"
+nonisolated extension DeoxysFrankaGripperStateMessage.Duration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = DeoxysFrankaGripperStateMessage.protoMessageName + ".Duration"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}toSec\0\u{1}toMSec\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
@@ -727,7 +727,7 @@ nonisolated extension FrankaGripperStateMessage.Duration: SwiftProtobuf.Message,
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaGripperStateMessage.Duration, rhs: FrankaGripperStateMessage.Duration) -> Bool {
+  public static func ==(lhs: DeoxysFrankaGripperStateMessage.Duration, rhs: DeoxysFrankaGripperStateMessage.Duration) -> Bool {
     if lhs.toSec != rhs.toSec {return false}
     if lhs.toMsec != rhs.toMsec {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -735,7 +735,7 @@ nonisolated extension FrankaGripperStateMessage.Duration: SwiftProtobuf.Message,
   }
 }
 
-nonisolated extension FrankaRobotStateMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaRobotStateMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "FrankaRobotStateMessage"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}O_T_EE\0\u{3}O_T_EE_d\0\u{3}F_T_EE\0\u{3}F_T_NE\0\u{3}NE_T_EE\0\u{3}EE_T_K\0\u{3}m_ee\0\u{3}I_ee\0\u{3}F_x_Cee\0\u{3}m_load\0\u{3}I_load\0\u{3}F_x_Cload\0\u{3}m_total\0\u{3}I_total\0\u{3}F_x_Ctotal\0\u{1}elbow\0\u{3}elbow_d\0\u{3}elbow_c\0\u{3}delbow_c\0\u{3}ddelbow_c\0\u{3}tau_J\0\u{3}tau_J_d\0\u{3}dtau_J\0\u{1}q\0\u{3}q_d\0\u{1}dq\0\u{3}dq_d\0\u{3}ddq_d\0\u{3}joint_contact\0\u{3}cartesian_contact\0\u{3}joint_collision\0\u{3}cartesian_collision\0\u{3}tau_ext_hat_filtered\0\u{3}O_F_ext_hat_K\0\u{3}K_F_ext_hat_K\0\u{3}O_dP_EE_d\0\u{3}O_T_EE_c\0\u{3}O_dP_EE_c\0\u{3}O_ddP_EE_c\0\u{1}theta\0\u{1}dtheta\0\u{3}current_errors\0\u{3}last_motion_errors\0\u{3}control_command_success_rate\0\u{3}robot_mode\0\u{1}time\0\u{3}current_robot_poses_frames\0\u{1}frame\0")
 
@@ -781,11 +781,11 @@ nonisolated extension FrankaRobotStateMessage: SwiftProtobuf.Message, SwiftProto
     var _oDdPEeC: [Double] = []
     var _theta: [Double] = []
     var _dtheta: [Double] = []
-    var _currentErrors: FrankaRobotStateMessage.Errors? = nil
-    var _lastMotionErrors: FrankaRobotStateMessage.Errors? = nil
+    var _currentErrors: DeoxysFrankaRobotStateMessage.Errors? = nil
+    var _lastMotionErrors: DeoxysFrankaRobotStateMessage.Errors? = nil
     var _controlCommandSuccessRate: Double = 0
-    var _robotMode: FrankaRobotStateMessage.RobotMode = .other
-    var _time: FrankaRobotStateMessage.Duration? = nil
+    var _robotMode: DeoxysFrankaRobotStateMessage.RobotMode = .other
+    var _time: DeoxysFrankaRobotStateMessage.Duration? = nil
     var _currentRobotPosesFrames: [Double] = []
     var _frame: UInt64 = 0
 
@@ -1072,7 +1072,7 @@ nonisolated extension FrankaRobotStateMessage: SwiftProtobuf.Message, SwiftProto
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaRobotStateMessage, rhs: FrankaRobotStateMessage) -> Bool {
+  public static func ==(lhs: DeoxysFrankaRobotStateMessage, rhs: DeoxysFrankaRobotStateMessage) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
@@ -1134,12 +1134,12 @@ nonisolated extension FrankaRobotStateMessage: SwiftProtobuf.Message, SwiftProto
   }
 }
 
-nonisolated extension FrankaRobotStateMessage.RobotMode: SwiftProtobuf._ProtoNameProviding {
+nonisolated extension DeoxysFrankaRobotStateMessage.RobotMode: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0Other\0\u{1}Idle\0\u{1}Move\0\u{1}Guiding\0\u{1}Reflex\0\u{1}UserStopped\0\u{1}AutomaticErrorRecovery\0")
 }
 
-nonisolated extension FrankaRobotStateMessage.Duration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = FrankaRobotStateMessage.protoMessageName + ".Duration"
+nonisolated extension DeoxysFrankaRobotStateMessage.Duration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = DeoxysFrankaRobotStateMessage.protoMessageName + ".Duration"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}toSec\0\u{1}toMSec\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
@@ -1165,7 +1165,7 @@ nonisolated extension FrankaRobotStateMessage.Duration: SwiftProtobuf.Message, S
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaRobotStateMessage.Duration, rhs: FrankaRobotStateMessage.Duration) -> Bool {
+  public static func ==(lhs: DeoxysFrankaRobotStateMessage.Duration, rhs: DeoxysFrankaRobotStateMessage.Duration) -> Bool {
     if lhs.toSec != rhs.toSec {return false}
     if lhs.toMsec != rhs.toMsec {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1173,8 +1173,8 @@ nonisolated extension FrankaRobotStateMessage.Duration: SwiftProtobuf.Message, S
   }
 }
 
-nonisolated extension FrankaRobotStateMessage.Errors: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = FrankaRobotStateMessage.protoMessageName + ".Errors"
+nonisolated extension DeoxysFrankaRobotStateMessage.Errors: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = DeoxysFrankaRobotStateMessage.protoMessageName + ".Errors"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}joint_position_limits_violation\0\u{3}cartesian_position_limits_violation\0\u{3}self_collision_avoidance_violation\0\u{3}joint_velocity_violation\0\u{3}cartesian_velocity_violation\0\u{3}force_control_safety_violation\0\u{3}joint_reflex\0\u{3}cartesian_reflex\0\u{3}max_goal_pose_deviation_violation\0\u{3}max_path_pose_deviation_violation\0\u{3}cartesian_velocity_profile_safety_violation\0\u{3}joint_position_motion_generator_start_pose_invalid\0\u{3}joint_motion_generator_position_limits_violation\0\u{3}joint_motion_generator_velocity_limits_violation\0\u{3}joint_motion_generator_velocity_discontinuity\0\u{3}joint_motion_generator_acceleration_discontinuity\0\u{3}cartesian_position_motion_generator_start_pose_invalid\0\u{3}cartesian_motion_generator_elbow_limit_violation\0\u{3}cartesian_motion_generator_velocity_limits_violation\0\u{3}cartesian_motion_generator_velocity_discontinuity\0\u{3}cartesian_motion_generator_acceleration_discontinuity\0\u{3}cartesian_motion_generator_elbow_sign_inconsistent\0\u{3}cartesian_motion_generator_start_elbow_invalid\0\u{3}cartesian_motion_generator_joint_position_limits_violation\0\u{3}cartesian_motion_generator_joint_velocity_limits_violation\0\u{3}cartesian_motion_generator_joint_velocity_discontinuity\0\u{3}cartesian_motion_generator_joint_acceleration_discontinuity\0\u{3}cartesian_position_motion_generator_invalid_frame\0\u{3}force_controller_desired_force_tolerance_violation\0\u{3}controller_torque_discontinuity\0\u{3}start_elbow_sign_inconsistent\0\u{3}communication_constraints_violation\0\u{3}power_limit_violation\0\u{3}joint_p2p_insufficient_torque_for_planning\0\u{3}tau_j_range_violation\0\u{3}instability_detected\0\u{3}joint_move_in_wrong_direction\0")
 
   fileprivate class _StorageClass {
@@ -1440,7 +1440,7 @@ nonisolated extension FrankaRobotStateMessage.Errors: SwiftProtobuf.Message, Swi
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: FrankaRobotStateMessage.Errors, rhs: FrankaRobotStateMessage.Errors) -> Bool {
+  public static func ==(lhs: DeoxysFrankaRobotStateMessage.Errors, rhs: DeoxysFrankaRobotStateMessage.Errors) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
