@@ -10,11 +10,14 @@ let package = Package(
     platforms: [.macOS(.v26)],
     products: [
         .executable(name: "pld", targets: ["pld"]),
+        .executable(name: "pld-bench", targets: ["pld-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Counts allocations in `pld-bench` only; the runtime binary keeps the system allocator.
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // MARK: System-library shims (a module map plus one header each).
@@ -71,6 +74,16 @@ let package = Package(
             dependencies: [
                 "Runtime", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // `pld bench …` runs this sibling binary: it links the malloc interposer so benchmarks can
+        // report allocations per operation, which the production `pld` binary must not carry.
+        .executableTarget(
+            name: "pld-bench",
+            dependencies: [
+                "Wire", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
 
         // MARK: Tests.

@@ -1,0 +1,42 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the runtime's hot paths and print the numbers (JSON with --json).",
+        discussion: """
+            Runs the `pld-bench` binary that is built next to `pld` (it links an allocation \
+            counter that the runtime binary must not carry). Build both in release mode for \
+            meaningful numbers: swift build -c release && .build/release/pld bench codec --json
+            Benchmarks: codec (protobuf, msgpack and ZeroMQ round trips).
+            """)
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Benchmark name and its options, e.g. codec --json.", valueName: "BENCHMARK"))
+    var arguments: [String] = []
+
+    func run() throws {
+        let here = executableDirectory()
+        let bench = here + "/pld-bench"
+        guard access(bench, X_OK) == 0 else {
+            printError("pld bench: \(bench) not found; build it with `swift build --product pld-bench` (same configuration as pld)")
+            throw ExitCode.failure
+        }
+        let argv = [bench] + arguments
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        execv(bench, &cArgs)
+        printError("pld bench: could not run \(bench): \(String(cString: strerror(errno)))")
+        throw ExitCode.failure
+    }
+}
+
+/// Directory of the running executable (`/proc/self/exe`), where SwiftPM puts sibling products.
+func executableDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return "." }
+    let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return String(path[..<slash])
+}
