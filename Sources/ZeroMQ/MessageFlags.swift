@@ -1,6 +1,6 @@
 import CZeroMQ
 
-/// Flags for ``Socket/send(_:flags:)-([UInt8],_)`` and friends (the `flags` of `zmq_send`).
+/// Flags for the `Socket.send` methods (the `flags` of `zmq_send`).
 public struct SendFlags: OptionSet, Sendable, Hashable {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
@@ -12,7 +12,7 @@ public struct SendFlags: OptionSet, Sendable, Hashable {
     public static let sendMore = SendFlags(rawValue: ZMQ_SNDMORE)
 }
 
-/// Flags for ``Socket/receive(flags:)`` and friends (the `flags` of `zmq_recv`).
+/// Flags for the `Socket.receive` methods (the `flags` of `zmq_recv`).
 public struct ReceiveFlags: OptionSet, Sendable, Hashable {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }

@@ -39,7 +39,8 @@ public final class Monitor {
         return event
     }
 
-    /// Reads events until one of `kind` arrives or `timeoutMilliseconds` have passed in total.
+    /// Reads events until one whose kind `matches` arrives or `timeoutMilliseconds` have passed
+    /// in total, e.g. `monitor.waitFor(\.isHandshakeFailure, timeoutMilliseconds: 2_000)`.
     /// - Returns: the matching event, or `nil` on timeout. Other events are consumed.
     public func waitFor(
         _ matches: (MonitorEvent.Kind) -> Bool, timeoutMilliseconds: Int
@@ -56,7 +57,8 @@ public final class Monitor {
         }
     }
 
-    /// Reads events until one of `kind` arrives or `timeoutMilliseconds` have passed in total.
+    /// Reads events until an event of `kind` arrives or `timeoutMilliseconds` have passed in
+    /// total. Other events are consumed.
     public func waitFor(_ kind: MonitorEvent.Kind, timeoutMilliseconds: Int) throws(ZMQError) -> MonitorEvent? {
         try waitFor({ $0 == kind }, timeoutMilliseconds: timeoutMilliseconds)
     }

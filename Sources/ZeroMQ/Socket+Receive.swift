@@ -18,6 +18,18 @@ extension Socket {
         throw ZMQError(errno: code, operation: "receive on \(type) socket")
     }
 
+    /// Waits up to `timeoutMilliseconds` for a frame and receives it into caller-owned memory
+    /// (`zmq_poll`, then `zmq_recv` without blocking). `-1` waits forever, `0` only looks.
+    /// Does not allocate.
+    /// - Returns: the frame's full size (larger than `buffer.count` means truncated), or `nil`
+    ///   if none arrived in time.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: Int) throws(ZMQError) -> Int? {
+        guard try poll(.readable, timeoutMilliseconds: timeoutMilliseconds).contains(.readable) else {
+            return nil
+        }
+        return try receive(into: buffer, flags: .dontWait)
+    }
+
     /// Receives one frame into a new array (`zmq_msg_recv`), whatever its size.
     ///
     /// - Returns: the frame, or `nil` if none arrived (``ReceiveFlags/dontWait`` or RCVTIMEO).

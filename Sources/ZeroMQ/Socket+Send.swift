@@ -12,7 +12,8 @@ extension Socket {
         try sendFrame(bytes, flags: flags).get()
     }
 
-    /// Sends one frame from an array (`zmq_send`). See ``send(_:flags:)-(UnsafeRawBufferPointer,_)``.
+    /// Sends one frame from an array (`zmq_send`). Same results as the
+    /// `UnsafeRawBufferPointer` variant.
     @discardableResult
     public func send(_ bytes: [UInt8], flags: SendFlags = []) throws(ZMQError) -> Bool {
         try bytes.withUnsafeBytes { sendFrame($0, flags: flags) }.get()

@@ -2,7 +2,7 @@ import CZeroMQ
 
 /// A typed socket option: the option's libzmq name plus the Swift type of its value.
 ///
-/// Use with ``Socket/set(_:_:)-(SocketOption<Int32>,_)`` and ``Socket/get(_:)-(SocketOption<Int32>)``:
+/// Use with `Socket.set(_:_:)` and `Socket.get(_:)`:
 /// ```swift
 /// try socket.set(.lingerMilliseconds, 0)
 /// try socket.set(.conflate, true)

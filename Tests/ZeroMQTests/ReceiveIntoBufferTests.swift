@@ -44,4 +44,24 @@ struct ReceiveIntoBufferTests {
         var buffer = [UInt8](repeating: 0, count: 4)
         #expect(try buffer.withUnsafeMutableBytes { try receiver.receive(into: $0) } == 0)
     }
+
+    @Test func timedReceiveIntoBufferWaitsThenReportsSize() throws {
+        let context = try Context()
+        let sender = try Socket(context: context, type: .pair)
+        try sender.bind("inproc://timed-into")
+        let receiver = try Socket(context: context, type: .pair)
+        try receiver.connect("inproc://timed-into")
+
+        var buffer = [UInt8](repeating: 0, count: 4)
+        let (nothing, elapsed) = try elapsedMilliseconds {
+            try buffer.withUnsafeMutableBytes { try receiver.receive(into: $0, timeoutMilliseconds: 80) }
+        }
+        #expect(nothing == nil)
+        #expect(elapsed >= 78 && elapsed < 1_080, "\(elapsed) ms")
+
+        try sender.send(bytes("state:42"))
+        let size = try buffer.withUnsafeMutableBytes { try receiver.receive(into: $0, timeoutMilliseconds: 1_000) }
+        #expect(size == 8)
+        #expect(buffer == bytes("stat"))
+    }
 }
