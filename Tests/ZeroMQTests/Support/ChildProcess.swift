@@ -21,6 +21,7 @@ final class ChildProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var pending = Data()
     private var outputClosed = false
+    private var launched = false
 
     /// Launches `executable` with `arguments`.
     init(_ executable: URL, _ arguments: [String]) throws {
@@ -36,6 +37,7 @@ final class ChildProcess: @unchecked Sendable {
             if data.isEmpty { handle.readabilityHandler = nil }
         }
         try process.run()
+        launched = true
     }
 
     deinit {
@@ -103,6 +105,7 @@ final class ChildProcess: @unchecked Sendable {
     /// Kills the child with SIGKILL (a simulated crash) and reaps it. Does nothing if it has
     /// already exited.
     func kill() {
+        guard launched else { return }
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
