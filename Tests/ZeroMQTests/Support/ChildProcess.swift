@@ -1,0 +1,114 @@
+import Foundation
+
+/// A child process for tests, with line-oriented access to its stdout.
+///
+/// The child is killed (SIGKILL) if the test forgets to stop it, when ``waitForLine(prefix:timeoutMilliseconds:)``
+/// times out, and on deinit, so a failing test never leaves a process behind. Its stdin is a
+/// pipe that ``stop()`` closes: `pld-test-peer` exits on end-of-file. Its stderr goes to the
+/// test's stderr.
+final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `lines`/`pending`/`finished` are guarded by `lock`; the rest is immutable.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let executable: URL
+    let arguments: [String]
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let lock = NSCondition()
+    private var lines: [String] = []
+    private var pending = Data()
+    private var outputClosed = false
+    private var launched = false
+
+    /// Launches `executable` with `arguments`.
+    init(_ executable: URL, _ arguments: [String]) throws {
+        self.executable = executable
+        self.arguments = arguments
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.append(data)
+            if data.isEmpty { handle.readabilityHandler = nil }
+        }
+        try process.run()
+        launched = true
+    }
+
+    deinit {
+        output.fileHandleForReading.readabilityHandler = nil
+        kill()
+    }
+
+    private func append(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        if data.isEmpty {
+            outputClosed = true
+        } else {
+            pending.append(data)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        lock.broadcast()
+    }
+
+    /// Waits until the child prints a line starting with `prefix` and returns that line.
+    /// Lines before it are consumed. Kills the child and throws if the line does not come in
+    /// time or the child closes its stdout first.
+    @discardableResult
+    func waitForLine(prefix: String, timeoutMilliseconds: Int = 5_000) throws -> String {
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
+                let line = lines[index]
+                lines.removeSubrange(...index)
+                return line
+            }
+            if outputClosed || !lock.wait(until: deadline) {
+                let seen = lines.joined(separator: " | ")
+                let reason = outputClosed ? "exited" : "timed out after \(timeoutMilliseconds) ms"
+                lock.unlock()
+                kill()
+                lock.lock()
+                throw Failure(
+                    description: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) "
+                        + "\(reason) waiting for \"\(prefix)\"; unread output: [\(seen)]")
+            }
+        }
+    }
+
+    /// The rest of the `READY <endpoint>` line: the endpoint the child bound.
+    func waitForReady(timeoutMilliseconds: Int = 5_000) throws -> String {
+        let line = try waitForLine(prefix: "READY ", timeoutMilliseconds: timeoutMilliseconds)
+        return String(line.dropFirst("READY ".count))
+    }
+
+    /// Ends the child politely (closes its stdin), and kills it if it is still running after
+    /// `graceMilliseconds`.
+    func stop(graceMilliseconds: Int = 1_000) {
+        try? input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(Double(graceMilliseconds) / 1000)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        kill()
+    }
+
+    /// Kills the child with SIGKILL (a simulated crash) and reaps it. Does nothing if it has
+    /// already exited.
+    func kill() {
+        guard launched else { return }
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+}
