@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "pld",
             dependencies: [
-                "Runtime", "Simulation",
+                "Runtime", "Simulation", "PLDCore", "ZeroMQ", "Drivers", "Policies", "Recording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -92,11 +92,13 @@ let package = Package(
             name: "pld-test-peer",
             dependencies: ["ZeroMQ", "Wire"],
             path: "Tests/TestPeer"),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "pld-test-peer"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "pld-test-peer"]),
-        .testTarget(name: "PLDCoreTests", dependencies: ["PLDCore"]),
+        // Helpers shared by the test targets: child processes, the test peer, Python peers, fuzzing.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport", "pld-test-peer"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport", "pld-test-peer"]),
+        .testTarget(name: "PLDCoreTests", dependencies: ["PLDCore", "TestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["pld", "Drivers", "Policies", "Recording"]),
+            dependencies: ["pld", "Drivers", "Policies", "Recording", "ZeroMQ", "TestSupport"]),
     ]
 )

@@ -96,7 +96,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         // Load the config now so a bad file is reported even before the runner exists.
-        try loadRobotConfigOrExit(config)
+        //TMP try loadRobotConfigOrExit(config)
         throw notAvailableYet("run", arrivesWith: "issue #4 (the tick and `pld run`)")
     }
 }
@@ -122,8 +122,8 @@ struct Export: ParsableCommand {
         case lerobotV30 = "lerobot-v3.0"
     }
 
-    @Option(help: ArgumentHelp("Run directory written by `pld run`.", valueName: "DIR"))
-    var run: String
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory written by `pld run`.", valueName: "DIR"))
+    var runDirectory: String
 
     @Option(help: ArgumentHelp("lerobot-v2.1 (what openpi fine-tunes on) or lerobot-v3.0.", valueName: "FORMAT"))
     var format: Format
@@ -140,8 +140,8 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a table of a run's episodes: length, success, handoff step, stages, safety events.")
 
-    @Option(help: ArgumentHelp("Run directory written by `pld run`.", valueName: "DIR"))
-    var run: String
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory written by `pld run`.", valueName: "DIR"))
+    var runDirectory: String
 
     func run() throws {
         throw notAvailableYet("inspect", arrivesWith: "issue #5 (recording)")

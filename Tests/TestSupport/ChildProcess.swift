@@ -6,14 +6,15 @@ import Foundation
 /// times out, and on deinit, so a failing test never leaves a process behind. Its stdin is a
 /// pipe that ``stop()`` closes: `pld-test-peer` exits on end-of-file. Its stderr goes to the
 /// test's stderr.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     // @unchecked: `lines`/`pending`/`finished` are guarded by `lock`; the rest is immutable.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    let executable: URL
-    let arguments: [String]
+    public let executable: URL
+    public let arguments: [String]
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
@@ -24,11 +25,14 @@ final class ChildProcess: @unchecked Sendable {
     private var launched = false
 
     /// Launches `executable` with `arguments`.
-    init(_ executable: URL, _ arguments: [String]) throws {
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         self.executable = executable
         self.arguments = arguments
         process.executableURL = executable
         process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardInput = input
         process.standardOutput = output
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -64,7 +68,7 @@ final class ChildProcess: @unchecked Sendable {
     /// Lines before it are consumed. Kills the child and throws if the line does not come in
     /// time or the child closes its stdout first.
     @discardableResult
-    func waitForLine(prefix: String, timeoutMilliseconds: Int = 5_000) throws -> String {
+    public func waitForLine(prefix: String, timeoutMilliseconds: Int = 5_000) throws -> String {
         let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
         lock.lock()
         defer { lock.unlock() }
@@ -88,14 +92,14 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The rest of the `READY <endpoint>` line: the endpoint the child bound.
-    func waitForReady(timeoutMilliseconds: Int = 5_000) throws -> String {
+    public func waitForReady(timeoutMilliseconds: Int = 5_000) throws -> String {
         let line = try waitForLine(prefix: "READY ", timeoutMilliseconds: timeoutMilliseconds)
         return String(line.dropFirst("READY ".count))
     }
 
     /// Ends the child politely (closes its stdin), and kills it if it is still running after
     /// `graceMilliseconds`.
-    func stop(graceMilliseconds: Int = 1_000) {
+    public func stop(graceMilliseconds: Int = 1_000) {
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(Double(graceMilliseconds) / 1000)
         while process.isRunning && Date() < deadline { usleep(2_000) }
@@ -104,7 +108,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Kills the child with SIGKILL (a simulated crash) and reaps it. Does nothing if it has
     /// already exited.
-    func kill() {
+    public func kill() {
         guard launched else { return }
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)

@@ -1,8 +1,8 @@
 /// SplitMix64: a small, seeded generator so fuzz failures reproduce.
-struct SeededRandom: RandomNumberGenerator {
+public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -11,7 +11,7 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     /// Random bytes, or a mutation of `seedInput` (flip, truncate, insert, overwrite a length).
-    mutating func fuzzInput(from seedInput: [UInt8], maxLength: Int = 512) -> [UInt8] {
+    public mutating func fuzzInput(from seedInput: [UInt8], maxLength: Int = 512) -> [UInt8] {
         switch Int.random(in: 0..<4, using: &self) {
         case 0:
             return (0..<Int.random(in: 0...maxLength, using: &self)).map { _ in UInt8.random(in: 0...255, using: &self) }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// Launches `pld-test-peer` (the `Tests/TestPeer` executable) for cross-process tests.
-enum TestPeer {
+public enum TestPeer {
     /// The peer binary: `$PLD_TEST_PEER`, or the build directory holding the test binary
     /// (`.build/<triple>/debug/pldPackageTests.xctest` on Linux; inside the `.xctest` bundle on
     /// macOS).
-    static let executable: URL = {
+    public static let executable: URL = {
         if let path = ProcessInfo.processInfo.environment["PLD_TEST_PEER"] {
             return URL(fileURLWithPath: path)
         }
@@ -23,7 +23,7 @@ enum TestPeer {
     }()
 
     /// Starts `pld-test-peer <arguments>`.
-    static func launch(_ arguments: String...) throws -> ChildProcess {
+    public static func launch(_ arguments: String...) throws -> ChildProcess {
         try ChildProcess(executable, arguments)
     }
 }
