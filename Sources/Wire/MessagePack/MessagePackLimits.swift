@@ -6,7 +6,9 @@
 public struct MessagePackLimits: Sendable, Equatable {
     /// Longest input accepted at all.
     public var maxInputBytes: Int
-    /// Deepest nesting of arrays and maps; a top-level array or map is depth 1.
+    /// Deepest nesting of arrays and maps; a top-level array or map is depth 1. The decoder
+    /// itself never recurses, but code that walks or releases the resulting tree does, so keep
+    /// this in the tens or hundreds, not the hundred thousands.
     public var maxDepth: Int
     /// Most elements in one array, or pairs in one map.
     public var maxCollectionCount: Int
