@@ -106,3 +106,21 @@ import Wire
         #expect(OpenPIValue.string("x").doubleValue == nil)
     }
 }
+
+extension OpenPIMessageTests {
+    @Test func framesDecodeFromARawBufferWithoutCopyingFirst() throws {
+        let bytes = OpenPIArrayTests.workedExample
+        let message = try bytes.withUnsafeBytes { try OpenPIMessage.decode($0) }
+        #expect(try message["state"]?.arrayValue?.floatValues() == [1, 2])
+    }
+}
+
+extension OpenPIMessageTests {
+    @Test func aMapWithHundredsOfThousandsOfKeysDecodesInLinearTime() throws {
+        // A quadratic duplicate-key check would take minutes here.
+        let count = 200_000
+        let map = MessagePackValue.map((0..<count).map { (key: .string("k\($0)"), value: .nil) })
+        let message = try OpenPIMessage.decode(try MessagePackEncoder.encode(map))
+        #expect(message.count == count)
+    }
+}

@@ -132,9 +132,8 @@ extension MessagePackValue {
     /// The value of the first pair whose key is the **bin** `key` (UTF-8 of the string).
     public subscript(binaryKey key: String) -> MessagePackValue? {
         guard case .map(let pairs) = self else { return nil }
-        let wanted = Array(key.utf8)
         for pair in pairs {
-            if case .binary(let k) = pair.key, k == wanted { return pair.value }
+            if case .binary(let k) = pair.key, k.elementsEqual(key.utf8) { return pair.value }
         }
         return nil
     }

@@ -1,6 +1,6 @@
 /// A str-keyed dict that keeps its keys in insertion order, so an encoded observation has the
-/// key order the caller wrote (and the same bytes every time). Lookups are linear scans; openpi
-/// dicts have a handful of keys.
+/// key order the caller wrote (and the same bytes every time). Subscript lookups are linear
+/// scans (openpi dicts have a handful of keys); use `dictionary` for many lookups in a big one.
 ///
 /// Threading: a value type; share copies freely.
 public struct OpenPIDict: Sendable, Equatable {
@@ -14,8 +14,9 @@ public struct OpenPIDict: Sendable, Equatable {
     public init(uniqueKeysWithValues entries: [(key: String, value: OpenPIValue)]) {
         self.entries = []
         self.entries.reserveCapacity(entries.count)
+        var seen = Set<String>(minimumCapacity: entries.count)
         for entry in entries {
-            precondition(self[entry.key] == nil, "duplicate key '\(entry.key)' in OpenPIDict")
+            precondition(seen.insert(entry.key).inserted, "duplicate key '\(entry.key)' in OpenPIDict")
             self.entries.append(entry)
         }
     }

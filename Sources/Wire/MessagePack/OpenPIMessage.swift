@@ -27,6 +27,15 @@ public enum OpenPIMessage {
         try dict(from: try MessagePackDecoder.decode(bytes, limits: limits))
     }
 
+    /// Decodes one frame from a buffer, e.g. `try frame.withUnsafeBytes { try OpenPIMessage.decode($0) }`
+    /// for a Foundation `Data`, without copying it into an array first. The result does not
+    /// refer to `buffer`.
+    public static func decode(_ buffer: UnsafeRawBufferPointer, limits: MessagePackLimits = .default) throws
+        -> OpenPIDict
+    {
+        try dict(from: try MessagePackDecoder(limits: limits).decode(buffer))
+    }
+
     /// Like `decode(_:limits:)`, as a Swift dictionary (key order lost).
     public static func decodeDictionary(_ bytes: [UInt8], limits: MessagePackLimits = .default) throws
         -> [String: OpenPIValue]

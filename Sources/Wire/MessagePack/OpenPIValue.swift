@@ -139,11 +139,12 @@ extension OpenPIValue {
             if OpenPIScalar.isEncodedScalar(value) { return .scalar(try OpenPIScalar(messagePack: value)) }
             var dict = OpenPIDict()
             dict.reserveCapacity(pairs.count)
+            var seen = Set<String>(minimumCapacity: pairs.count)  // linear, whatever the map size
             for pair in pairs {
                 guard case .string(let key) = pair.key else {
                     throw .nonStringKey(pair.key.binaryValue.map { "bin of \($0.count) bytes" } ?? "not a str")
                 }
-                guard dict[key] == nil else { throw .duplicateKey(key) }
+                guard seen.insert(key).inserted else { throw .duplicateKey(key) }
                 dict.append(key: key, value: try convert(pair.value, depth: depth + 1))
             }
             return .dict(dict)
