@@ -43,15 +43,15 @@ import Wire
         // Whatever decodes re-encodes, and decodes to the same value again.
         do {
             let again = try MessagePackDecoder.decode(try MessagePackEncoder.encode(decoded))
-            #expect(again == decoded, "\(hexString(bytes))")
+            #expect(again == decoded, "\(msgpackHex(bytes))")
         } catch {
-            Issue.record("re-encoding a decoded value failed: \(error) for \(hexString(bytes))")
+            Issue.record("re-encoding a decoded value failed: \(error) for \(msgpackHex(bytes))")
         }
         do {
             _ = try OpenPIMessage.decode(bytes)
         } catch is OpenPIError {
         } catch is MessagePackError {
-            Issue.record("msgpack error from OpenPIMessage for bytes the decoder accepted: \(hexString(bytes))")
+            Issue.record("msgpack error from OpenPIMessage for bytes the decoder accepted: \(msgpackHex(bytes))")
         } catch {
             Issue.record("unexpected error type \(type(of: error))")
         }
@@ -59,7 +59,7 @@ import Wire
     }
 
     @Test func tenThousandRandomByteStringsDecodeOrThrowTypedErrors() {
-        var rng = SplitMix64(seed: 0x00C0_FFEE)
+        var rng = MessagePackFuzzRNG(seed: 0x00C0_FFEE)
         // Half uniform bytes, half drawn mostly from headers and small values, which reach
         // deeper into the format.
         let structural: [UInt8] = [0x80, 0x81, 0x82, 0x8f, 0x90, 0x91, 0x92, 0x9f, 0xa0, 0xa1, 0xa3, 0xc0, 0xc2, 0xc3,
@@ -80,7 +80,7 @@ import Wire
 
     @Test func mutatedValidEncodingsDecodeOrThrowTypedErrors() throws {
         let corpus = try Self.corpus()
-        var rng = SplitMix64(seed: 0x5EED_0001)
+        var rng = MessagePackFuzzRNG(seed: 0x5EED_0001)
         let lengthHeaders: Set<UInt8> = [0xc4, 0xc5, 0xc6, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf]
         for _ in 0..<6_000 {
             var bytes = corpus.randomElement(using: &rng)!
@@ -113,7 +113,7 @@ import Wire
         for encoding in try Self.corpus() {
             #expect(Self.probe(encoding))
             for length in 0..<encoding.count {
-                let error = decodeError(Array(encoding.prefix(length)))
+                let error = msgpackDecodeError(Array(encoding.prefix(length)))
                 #expect(error?.kind == .truncated, "prefix \(length) of \(encoding.count): \(String(describing: error))")
             }
         }

@@ -1,7 +1,7 @@
 import Wire
 
 /// Hex of `bytes`, lowercase, no separators ("81a5...").
-func hexString(_ bytes: [UInt8]) -> String {
+func msgpackHex(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     var out = ""
     out.reserveCapacity(bytes.count * 2)
@@ -13,14 +13,14 @@ func hexString(_ bytes: [UInt8]) -> String {
 }
 
 /// Bytes of a hex string; whitespace is ignored so a reference dump can be pasted as is.
-func bytesFromHex(_ hex: String) -> [UInt8] {
+func msgpackBytes(hex: String) -> [UInt8] {
     let nibbles = hex.compactMap { $0.hexDigitValue }
     precondition(nibbles.count % 2 == 0, "odd number of hex digits")
     return stride(from: 0, to: nibbles.count, by: 2).map { UInt8(nibbles[$0] << 4 | nibbles[$0 + 1]) }
 }
 
 /// The error decoding `bytes` throws, or nil if it decodes.
-func decodeError(_ bytes: [UInt8], limits: MessagePackLimits = .default) -> MessagePackError? {
+func msgpackDecodeError(_ bytes: [UInt8], limits: MessagePackLimits = .default) -> MessagePackError? {
     do {
         _ = try MessagePackDecoder.decode(bytes, limits: limits)
         return nil
@@ -29,8 +29,8 @@ func decodeError(_ bytes: [UInt8], limits: MessagePackLimits = .default) -> Mess
     }
 }
 
-/// A small deterministic generator (SplitMix64) so fuzz failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
+/// A small deterministic generator (MessagePackFuzzRNG) so fuzz failures reproduce.
+struct MessagePackFuzzRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -43,7 +43,7 @@ struct SplitMix64: RandomNumberGenerator {
 }
 
 /// 64-bit FNV-1a, the content checksum shared with the python peer.
-func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
+func openPIFNV1a64(_ bytes: [UInt8]) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in bytes {
         h ^= UInt64(b)

@@ -32,7 +32,7 @@ import Wire
             let seen = try #require(arrays[key], "no summary for \(key)")
             #expect(seen["dtype"] as? String == array.dtype.numpyString, "\(key)")
             #expect(seen["shape"] as? [Int] == array.shape, "\(key)")
-            #expect(seen["fnv1a64"] as? String == OpenPIPeerContent.hex64(fnv1a64(array.data)), "\(key)")
+            #expect(seen["fnv1a64"] as? String == OpenPIPeerContent.hex64(openPIFNV1a64(array.data)), "\(key)")
         }
         let imageSum = OpenPIPeerContent.image(0, count: 224 * 224 * 3).reduce(0) { $0 + Int($1) }
         #expect((arrays["observation/image"]?["sum"] as? NSNumber)?.intValue == imageSum)
@@ -59,7 +59,7 @@ import Wire
         let arrays = try #require(summary["arrays"] as? [String: [String: Any]])
         #expect(arrays["images/cam_high"]?["shape"] as? [Int] == [3, 224, 224])
         #expect(arrays["images/cam_right_wrist"]?["dtype"] as? String == "|u1")
-        #expect(arrays["state"]?["fnv1a64"] as? String == OpenPIPeerContent.hex64(fnv1a64(state.data)))
+        #expect(arrays["state"]?["fnv1a64"] as? String == OpenPIPeerContent.hex64(openPIFNV1a64(state.data)))
     }
 
     @Test(arguments: [OpenPIDType.float32, .float64])
@@ -92,12 +92,12 @@ import Wire
         try #require(output.status == 0, "peer: \(output.stderr)")
         let misc = try OpenPIMessage.decode(Array(try Data(contentsOf: file)))
 
-        guard case .scalar(let f32) = misc["scalar_f32"] else { throw Failure("scalar_f32 is not a scalar") }
+        guard case .scalar(let f32) = misc["scalar_f32"] else { throw OpenPIPeerFailure("scalar_f32 is not a scalar") }
         #expect(f32.dtype == .float32)
         #expect(f32.value == .float64(Double(Float(0.1))))  // x.item() widens to a Python float
         #expect(f32.doubleValue == Double(Float(0.1)))
         #expect(misc["scalar_i64"]?.int64Value == -7)
-        guard case .scalar(let flag) = misc["scalar_bool"] else { throw Failure("scalar_bool is not a scalar") }
+        guard case .scalar(let flag) = misc["scalar_bool"] else { throw OpenPIPeerFailure("scalar_bool is not a scalar") }
         #expect(flag.dtype == .bool && flag.value == .bool(true))
 
         let zeroD = try #require(misc["zero_d"]?.arrayValue)
@@ -167,7 +167,7 @@ import Wire
     }
 }
 
-struct Failure: Error, CustomStringConvertible {
+struct OpenPIPeerFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

@@ -110,7 +110,7 @@ private struct Run {
             case 0xc3: value = .bool(true)
             case 0xc4: value = try readBinary(length: Int(try readByte()), at: start)
             case 0xc5: value = try readBinary(length: Int(try readUInt16()), at: start)
-            case 0xc6: value = try readBinary(length: Int(try readUInt32()), at: start)
+            case 0xc6: value = try readBinary(length: try readLength32(), at: start)
             case 0xc7, 0xc8, 0xc9, 0xd4...0xd8:
                 throw MessagePackError(.extensionType, at: start, "extension type 0x\(hex(byte)) is not accepted")
             case 0xca: value = .float32(Float(bitPattern: try readUInt32()))
@@ -127,18 +127,18 @@ private struct Run {
             case 0xd3: value = .int(Int64(bitPattern: try readUInt64()))
             case 0xd9: value = try readString(length: Int(try readByte()), at: start)
             case 0xda: value = try readString(length: Int(try readUInt16()), at: start)
-            case 0xdb: value = try readString(length: Int(try readUInt32()), at: start)
+            case 0xdb: value = try readString(length: try readLength32(), at: start)
             case 0xdc:
                 guard let v = try openContainer(isMap: false, count: Int(try readUInt16()), at: start, &stack) else { continue }
                 value = v
             case 0xdd:
-                guard let v = try openContainer(isMap: false, count: Int(try readUInt32()), at: start, &stack) else { continue }
+                guard let v = try openContainer(isMap: false, count: try readLength32(), at: start, &stack) else { continue }
                 value = v
             case 0xde:
                 guard let v = try openContainer(isMap: true, count: Int(try readUInt16()), at: start, &stack) else { continue }
                 value = v
             case 0xdf:
-                guard let v = try openContainer(isMap: true, count: Int(try readUInt32()), at: start, &stack) else { continue }
+                guard let v = try openContainer(isMap: true, count: try readLength32(), at: start, &stack) else { continue }
                 value = v
             default:  // 0xe0...0xff, negative fixint
                 value = .int(Int64(Int8(bitPattern: byte)))
@@ -188,8 +188,8 @@ private struct Run {
         }
         // Every element takes at least one byte (a map pair two), so the count alone can prove
         // the input too short.
-        let minimumBytes = isMap ? count * 2 : count
-        guard minimumBytes <= remainingBytes else {
+        let (minimumBytes, overflow) = count.multipliedReportingOverflow(by: isMap ? 2 : 1)
+        guard !overflow, minimumBytes <= remainingBytes else {
             throw MessagePackError(
                 .truncated, at: start, "\(what) claims \(count) items but only \(remainingBytes) bytes remain")
         }
@@ -261,6 +261,12 @@ private struct Run {
         for i in 0..<size { v = v << 8 | T(bytes[offset + i]) }
         offset += size
         return v
+    }
+
+    /// A 32-bit length or count as `Int`; on a 32-bit host a value above `Int.max` becomes
+    /// `Int.max`, which every limit then refuses.
+    private mutating func readLength32() throws(MessagePackError) -> Int {
+        Int(exactly: try readUInt32()) ?? Int.max
     }
 
     private mutating func readUInt16() throws(MessagePackError) -> UInt16 { try readBigEndian(UInt16.self) }

@@ -45,7 +45,7 @@ public struct MessagePackEncoder: Sendable {
 
     // MARK: Measuring (also the validation pass)
 
-    private static let maxLength = Int(UInt32.max)
+    private static let maxLength = Int(exactly: UInt32.max) ?? Int.max
 
     private static func measure(_ value: MessagePackValue, depth: Int, maxDepth: Int) throws(MessagePackError) -> Int {
         switch value {
