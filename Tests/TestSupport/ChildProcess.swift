@@ -66,9 +66,9 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits until the child prints a line starting with `prefix` and returns that line.
     /// Lines before it are consumed. Kills the child and throws if the line does not come in
-    /// time or the child closes its stdout first.
+    /// time (unless `killOnTimeout` is false: then it only throws) or the child closes its stdout first.
     @discardableResult
-    public func waitForLine(prefix: String, timeoutMilliseconds: Int = 5_000) throws -> String {
+    public func waitForLine(prefix: String, timeoutMilliseconds: Int = 5_000, killOnTimeout: Bool = true) throws -> String {
         let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
         lock.lock()
         defer { lock.unlock() }
@@ -81,9 +81,11 @@ public final class ChildProcess: @unchecked Sendable {
             if outputClosed || !lock.wait(until: deadline) {
                 let seen = lines.joined(separator: " | ")
                 let reason = outputClosed ? "exited" : "timed out after \(timeoutMilliseconds) ms"
-                lock.unlock()
-                kill()
-                lock.lock()
+                if killOnTimeout || outputClosed {
+                    lock.unlock()
+                    kill()
+                    lock.lock()
+                }
                 throw Failure(
                     description: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) "
                         + "\(reason) waiting for \"\(prefix)\"; unread output: [\(seen)]")

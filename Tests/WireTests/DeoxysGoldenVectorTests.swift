@@ -1,5 +1,6 @@
 import Foundation
 import SwiftProtobuf
+import TestSupport
 import Testing
 @testable import Wire
 
@@ -10,7 +11,7 @@ enum DeoxysGolden {
         [0x2a, 0x32, 0x0a, 0x30] + Array("type.googleapis.com/FrankaDummyControllerMessage".utf8)
         + [0x31, 0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xc9, 0x3f]
 
-    static let oscPoseX001 = hex("""
+    static let oscPoseX001 = decodeHex("""
         1001180221333333333333d33f2ab3010a32747970652e676f6f676c65617069
         732e636f6d2f4672616e6b614f5343506f7365436f6e74726f6c6c65724d6573
         73616765127d0a0b0801117b14ae47e17a843f12180000000000c06240000000
@@ -22,16 +23,11 @@ enum DeoxysGolden {
         6967121b09cdccccccccccec3f11cdccccccccccec3f19000000000000f03f
         """)
 
-    static let gripperGrasp = hex("""
+    static let gripperGrasp = decodeHex("""
         125e0a2d747970652e676f6f676c65617069732e636f6d2f4672616e6b614772
         697070657247726173704d657373616765122d097b14ae47e17a84bf11000000
         000000e03f190000000000003e40217b14ae47e17ab43f297b14ae47e17ab43f
         """)
-
-    static func hex(_ text: String) -> [UInt8] {
-        let digits = Array(text.filter(\.isHexDigit))
-        return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-    }
 }
 
 /// Encodes with a fresh 4 kB buffer and returns the bytes.

@@ -89,7 +89,7 @@ import ZeroMQ
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             _ = try socket.send(bytes)
-            if let line = try? peer.waitForLine(prefix: "{", timeoutMilliseconds: 20) { return line }
+            if let line = try? peer.waitForLine(prefix: "{", timeoutMilliseconds: 20, killOnTimeout: false) { return line }
         }
         throw ChildProcess.Failure(description: "peer decoded nothing within 10 s")
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Wire
 
@@ -32,37 +33,37 @@ import Wire
 
     @Test(arguments: integerCases)
     func integerBoundariesUseSmallestFormat(value: Int64, expectedHex: String) throws {
-        #expect(msgpackHex(try Self.roundTrip(.int(value))) == expectedHex)
+        #expect(hexString(try Self.roundTrip(.int(value))) == expectedHex)
         if value >= 0 {
             // Unsigned values encode exactly like non-negative signed ones (as msgpack-python does).
-            #expect(msgpackHex(try MessagePackEncoder.encode(.uint(UInt64(value)))) == expectedHex)
+            #expect(hexString(try MessagePackEncoder.encode(.uint(UInt64(value)))) == expectedHex)
         }
     }
 
     @Test func integersAboveInt64MaxDecodeAsUInt() throws {
         let bytes = try Self.roundTrip(.uint(UInt64.max))
-        #expect(msgpackHex(bytes) == "cfffffffffffffffff")
+        #expect(hexString(bytes) == "cfffffffffffffffff")
         guard case .uint(let v) = try MessagePackDecoder.decode(bytes) else {
             Issue.record("expected .uint")
             return
         }
         #expect(v == UInt64.max)
         // A uint64-encoded value that fits Int64 normalises to .int.
-        guard case .int(5) = try MessagePackDecoder.decode(msgpackBytes(hex: "cf0000000000000005")) else {
+        guard case .int(5) = try MessagePackDecoder.decode(decodeHex("cf0000000000000005")) else {
             Issue.record("expected .int(5)")
             return
         }
     }
 
     @Test func integersInWiderFormatsThanNeededStillDecode() throws {
-        #expect(try MessagePackDecoder.decode(msgpackBytes(hex: "cd0001")) == .int(1))
-        #expect(try MessagePackDecoder.decode(msgpackBytes(hex: "d3ffffffffffffffff")) == .int(-1))
-        #expect(try MessagePackDecoder.decode(msgpackBytes(hex: "d0 05")) == .int(5))
+        #expect(try MessagePackDecoder.decode(decodeHex("cd0001")) == .int(1))
+        #expect(try MessagePackDecoder.decode(decodeHex("d3ffffffffffffffff")) == .int(-1))
+        #expect(try MessagePackDecoder.decode(decodeHex("d0 05")) == .int(5))
     }
 
     @Test func floatsKeepTheirWidthAndBits() throws {
-        #expect(msgpackHex(try Self.roundTrip(.float32(1.5))) == "ca3fc00000")
-        #expect(msgpackHex(try Self.roundTrip(.float64(12.5))) == "cb4029000000000000")
+        #expect(hexString(try Self.roundTrip(.float32(1.5))) == "ca3fc00000")
+        #expect(hexString(try Self.roundTrip(.float64(12.5))) == "cb4029000000000000")
         for f in [Float.nan, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude] {
             _ = try Self.roundTrip(.float32(f))
         }
@@ -82,7 +83,7 @@ import Wire
     func stringLengthBoundaries(length: Int, expectedHeaderHex: String) throws {
         let s = String(repeating: "x", count: length)
         let bytes = try Self.roundTrip(.string(s))
-        #expect(msgpackHex(Array(bytes.prefix(expectedHeaderHex.count / 2))) == expectedHeaderHex)
+        #expect(hexString(Array(bytes.prefix(expectedHeaderHex.count / 2))) == expectedHeaderHex)
         #expect(bytes.count == expectedHeaderHex.count / 2 + length)
     }
 
@@ -103,7 +104,7 @@ import Wire
     func binaryLengthBoundaries(length: Int, expectedHeaderHex: String) throws {
         let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let bytes = try Self.roundTrip(.binary(payload))
-        #expect(msgpackHex(Array(bytes.prefix(expectedHeaderHex.count / 2))) == expectedHeaderHex)
+        #expect(hexString(Array(bytes.prefix(expectedHeaderHex.count / 2))) == expectedHeaderHex)
         #expect(Array(bytes.suffix(length)) == payload)
     }
 
@@ -116,11 +117,11 @@ import Wire
     func collectionCountBoundaries(count: Int, arrayHeaderHex: String, mapHeaderHex: String) throws {
         let array = MessagePackValue.array((0..<count).map { .int(Int64($0 % 100)) })
         let arrayBytes = try Self.roundTrip(array)
-        #expect(msgpackHex(Array(arrayBytes.prefix(arrayHeaderHex.count / 2))) == arrayHeaderHex)
+        #expect(hexString(Array(arrayBytes.prefix(arrayHeaderHex.count / 2))) == arrayHeaderHex)
 
         let map = MessagePackValue.map((0..<count).map { (key: .string("k\($0)"), value: .bool($0 % 2 == 0)) })
         let mapBytes = try Self.roundTrip(map)
-        #expect(msgpackHex(Array(mapBytes.prefix(mapHeaderHex.count / 2))) == mapHeaderHex)
+        #expect(hexString(Array(mapBytes.prefix(mapHeaderHex.count / 2))) == mapHeaderHex)
     }
 
     @Test func mapsKeepInsertionOrderAndBinaryKeys() throws {
@@ -128,7 +129,7 @@ import Wire
             (key: "zeta", value: 1), (key: .binary([0x61]), value: 2), (key: "alpha", value: [true, nil, 2.5]),
         ])
         let bytes = try Self.roundTrip(value)
-        #expect(bytes == msgpackBytes(hex: "83 a47a657461 01 c40161 02 a5616c706861 93c3c0cb4004000000000000"))
+        #expect(bytes == decodeHex("83 a47a657461 01 c40161 02 a5616c706861 93c3c0cb4004000000000000"))
         #expect(value["alpha"] == [true, nil, 2.5])
         #expect(value[binaryKey: "a"] == 2)
         #expect(value["a"] == nil)

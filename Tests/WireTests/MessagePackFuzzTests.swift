@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Wire
 
@@ -43,15 +44,15 @@ import Wire
         // Whatever decodes re-encodes, and decodes to the same value again.
         do {
             let again = try MessagePackDecoder.decode(try MessagePackEncoder.encode(decoded))
-            #expect(again == decoded, "\(msgpackHex(bytes))")
+            #expect(again == decoded, "\(hexString(bytes))")
         } catch {
-            Issue.record("re-encoding a decoded value failed: \(error) for \(msgpackHex(bytes))")
+            Issue.record("re-encoding a decoded value failed: \(error) for \(hexString(bytes))")
         }
         do {
             _ = try OpenPIMessage.decode(bytes)
         } catch is OpenPIError {
         } catch is MessagePackError {
-            Issue.record("msgpack error from OpenPIMessage for bytes the decoder accepted: \(msgpackHex(bytes))")
+            Issue.record("msgpack error from OpenPIMessage for bytes the decoder accepted: \(hexString(bytes))")
         } catch {
             Issue.record("unexpected error type \(type(of: error))")
         }
@@ -59,7 +60,7 @@ import Wire
     }
 
     @Test func tenThousandRandomByteStringsDecodeOrThrowTypedErrors() {
-        var rng = MessagePackFuzzRNG(seed: 0x00C0_FFEE)
+        var rng = SeededRandom(seed: 0x00C0_FFEE)
         // Half uniform bytes, half drawn mostly from headers and small values, which reach
         // deeper into the format.
         let structural: [UInt8] = [0x80, 0x81, 0x82, 0x8f, 0x90, 0x91, 0x92, 0x9f, 0xa0, 0xa1, 0xa3, 0xc0, 0xc2, 0xc3,
@@ -80,7 +81,7 @@ import Wire
 
     @Test func mutatedValidEncodingsDecodeOrThrowTypedErrors() throws {
         let corpus = try Self.corpus()
-        var rng = MessagePackFuzzRNG(seed: 0x5EED_0001)
+        var rng = SeededRandom(seed: 0x5EED_0001)
         let lengthHeaders: Set<UInt8> = [0xc4, 0xc5, 0xc6, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf]
         for _ in 0..<6_000 {
             var bytes = corpus.randomElement(using: &rng)!

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Wire
 
@@ -12,7 +13,7 @@ import Wire
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         guard let error = msgpackDecodeError(bytes, limits: limits) else {
-            Issue.record("decoded \(msgpackHex(bytes)) without error, expected \(kind)", sourceLocation: sourceLocation)
+            Issue.record("decoded \(hexString(bytes)) without error, expected \(kind)", sourceLocation: sourceLocation)
             return
         }
         #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
@@ -26,45 +27,45 @@ import Wire
 
     @Test func lyingStringLengthIsRefusedBeforeAllocating() {
         // str32 claiming 4 GB in a 10-byte buffer.
-        let bytes = msgpackBytes(hex: "db ffffffff 6162636465")
+        let bytes = decodeHex("db ffffffff 6162636465")
         expectError(bytes, .stringTooLarge, at: 0)
         expectError(bytes, .truncated, at: 0, limits: Self.huge)
-        expectError(msgpackBytes(hex: "d90a 616263"), .truncated, at: 0)
-        expectError(msgpackBytes(hex: "92 a5 6162"), .truncated, at: 1)
+        expectError(decodeHex("d90a 616263"), .truncated, at: 0)
+        expectError(decodeHex("92 a5 6162"), .truncated, at: 1)
     }
 
     @Test func lyingBinaryLengthIsRefusedBeforeAllocating() {
-        let bytes = msgpackBytes(hex: "c6 ffffffff 0102030405")
+        let bytes = decodeHex("c6 ffffffff 0102030405")
         expectError(bytes, .binaryTooLarge, at: 0)
         expectError(bytes, .truncated, at: 0, limits: Self.huge)
-        expectError(msgpackBytes(hex: "c5 0100 00"), .truncated, at: 0)
+        expectError(decodeHex("c5 0100 00"), .truncated, at: 0)
     }
 
     @Test func lyingCollectionCountsAreRefusedBeforeAllocating() {
-        expectError(msgpackBytes(hex: "dd ffffffff 01"), .collectionTooLarge, at: 0)
-        expectError(msgpackBytes(hex: "dd ffffffff 01"), .truncated, at: 0, limits: Self.huge)
-        expectError(msgpackBytes(hex: "df ffffffff a161 01"), .truncated, at: 0, limits: Self.huge)
+        expectError(decodeHex("dd ffffffff 01"), .collectionTooLarge, at: 0)
+        expectError(decodeHex("dd ffffffff 01"), .truncated, at: 0, limits: Self.huge)
+        expectError(decodeHex("df ffffffff a161 01"), .truncated, at: 0, limits: Self.huge)
         // Three pairs need at least six bytes; four remain.
-        expectError(msgpackBytes(hex: "de 0003 a16101a1"), .truncated, at: 0)
-        expectError(msgpackBytes(hex: "dc 00"), .truncated, at: 1)
+        expectError(decodeHex("de 0003 a16101a1"), .truncated, at: 0)
+        expectError(decodeHex("dc 00"), .truncated, at: 1)
     }
 
     @Test func truncatedScalarsAndHeaders() {
-        expectError(msgpackBytes(hex: "cb 0000"), .truncated, at: 1)
-        expectError(msgpackBytes(hex: "ca"), .truncated, at: 1)
-        expectError(msgpackBytes(hex: "cd 01"), .truncated, at: 1)
-        expectError(msgpackBytes(hex: "92 01"), .truncated, at: 0)  // two items cannot fit in one byte
-        expectError(msgpackBytes(hex: "93 01 02 cd"), .truncated, at: 4)
-        expectError(msgpackBytes(hex: "81 a161"), .truncated, at: 3)
-        expectError(msgpackBytes(hex: "d9"), .truncated, at: 1)
+        expectError(decodeHex("cb 0000"), .truncated, at: 1)
+        expectError(decodeHex("ca"), .truncated, at: 1)
+        expectError(decodeHex("cd 01"), .truncated, at: 1)
+        expectError(decodeHex("92 01"), .truncated, at: 0)  // two items cannot fit in one byte
+        expectError(decodeHex("93 01 02 cd"), .truncated, at: 4)
+        expectError(decodeHex("81 a161"), .truncated, at: 3)
+        expectError(decodeHex("d9"), .truncated, at: 1)
     }
 
     @Test func collectionLimitsApply() {
         let limits = MessagePackLimits(maxCollectionCount: 3, maxStringBytes: 2, maxBinaryBytes: 2)
-        expectError(msgpackBytes(hex: "94 01020304"), .collectionTooLarge, at: 0, limits: limits)
-        expectError(msgpackBytes(hex: "91 a3 616263"), .stringTooLarge, at: 1, limits: limits)
-        expectError(msgpackBytes(hex: "91 c403 010203"), .binaryTooLarge, at: 1, limits: limits)
-        #expect(msgpackDecodeError(msgpackBytes(hex: "93 a26162 c4020102 01"), limits: limits) == nil)
+        expectError(decodeHex("94 01020304"), .collectionTooLarge, at: 0, limits: limits)
+        expectError(decodeHex("91 a3 616263"), .stringTooLarge, at: 1, limits: limits)
+        expectError(decodeHex("91 c403 010203"), .binaryTooLarge, at: 1, limits: limits)
+        #expect(msgpackDecodeError(decodeHex("93 a26162 c4020102 01"), limits: limits) == nil)
     }
 
     @Test func inputLongerThanTheLimitIsRefusedWhole() {
@@ -73,40 +74,40 @@ import Wire
 
     @Test func trailingBytesAfterTheValue() {
         expectError([0xc0, 0xc0], .trailingBytes, at: 1)
-        expectError(msgpackBytes(hex: "91 01 02"), .trailingBytes, at: 2)
+        expectError(decodeHex("91 01 02"), .trailingBytes, at: 2)
     }
 
     @Test func reservedByteC1() {
         expectError([0xc1], .reservedByte, at: 0)
-        expectError(msgpackBytes(hex: "92 01 c1"), .reservedByte, at: 2)
+        expectError(decodeHex("92 01 c1"), .reservedByte, at: 2)
     }
 
     @Test(arguments: ["c7 01 05 aa", "c8 0001 05 aa", "c9 00000001 05 aa", "d4 05 aa", "d5 05 aabb",
                       "d6 ff 00000000", "d7 ff 0000000000000000", "d8 05 00000000000000000000000000000000"])
     func extensionTypesAreRefused(hex: String) {
-        expectError(msgpackBytes(hex: hex), .extensionType, at: 0)
-        expectError(msgpackBytes(hex: "81 a1 78" + hex), .extensionType, at: 3)
+        expectError(decodeHex(hex), .extensionType, at: 0)
+        expectError(decodeHex("81 a1 78" + hex), .extensionType, at: 3)
     }
 
     @Test func invalidUTF8InStrIsRefused() {
-        expectError(msgpackBytes(hex: "a2 c328"), .invalidUTF8, at: 0)  // bad continuation
-        expectError(msgpackBytes(hex: "a2 c0af"), .invalidUTF8, at: 0)  // overlong "/"
-        expectError(msgpackBytes(hex: "a3 eda080"), .invalidUTF8, at: 0)  // UTF-16 surrogate
-        expectError(msgpackBytes(hex: "a1 ff"), .invalidUTF8, at: 0)
-        expectError(msgpackBytes(hex: "91 a2 e282"), .invalidUTF8, at: 1)  // cut code point
+        expectError(decodeHex("a2 c328"), .invalidUTF8, at: 0)  // bad continuation
+        expectError(decodeHex("a2 c0af"), .invalidUTF8, at: 0)  // overlong "/"
+        expectError(decodeHex("a3 eda080"), .invalidUTF8, at: 0)  // UTF-16 surrogate
+        expectError(decodeHex("a1 ff"), .invalidUTF8, at: 0)
+        expectError(decodeHex("91 a2 e282"), .invalidUTF8, at: 1)  // cut code point
         // The same bytes as bin are fine.
-        #expect(msgpackDecodeError(msgpackBytes(hex: "c4 02 c328")) == nil)
+        #expect(msgpackDecodeError(decodeHex("c4 02 c328")) == nil)
     }
 
     @Test(arguments: ["81 01 02", "81 c0 c0", "81 c3 01", "81 90 01", "81 80 01", "81 cb 3ff0000000000000 01",
                       "81 ff 01"])
     func mapKeysMustBeStrOrBin(hex: String) {
-        expectError(msgpackBytes(hex: hex), .invalidMapKey, at: 1)
+        expectError(decodeHex(hex), .invalidMapKey, at: 1)
     }
 
     @Test func mapKeyCheckAppliesToEveryPair() {
-        expectError(msgpackBytes(hex: "82 a161 01 d0ff 02"), .invalidMapKey, at: 4)
-        #expect(msgpackDecodeError(msgpackBytes(hex: "82 a161 01 c40162 02")) == nil)
+        expectError(decodeHex("82 a161 01 d0ff 02"), .invalidMapKey, at: 4)
+        #expect(msgpackDecodeError(decodeHex("82 a161 01 c40162 02")) == nil)
     }
 
     @Test func nestingUpToMaxDepthDecodesAndOneMoreIsRefused() {
@@ -129,7 +130,7 @@ import Wire
     }
 
     @Test func errorDescriptionNamesKindAndOffset() {
-        let error = msgpackDecodeError(msgpackBytes(hex: "db ffffffff 6162636465"), limits: Self.huge)
+        let error = msgpackDecodeError(decodeHex("db ffffffff 6162636465"), limits: Self.huge)
         #expect(error?.description == "msgpack: truncated input at byte 0: str claims 4294967295 bytes but only 5 remain")
     }
 }

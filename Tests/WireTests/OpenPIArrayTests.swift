@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Wire
 
@@ -5,7 +6,7 @@ import Wire
 @Suite struct OpenPIArrayTests {
     /// `{"state": np.array([1, 2], dtype=np.float32)}`, copied from the worked example in
     /// reference/openpi-and-vla-servers.md §1.2.
-    static let workedExample = msgpackBytes(hex: """
+    static let workedExample = decodeHex("""
         81
         a5 73 74 61 74 65
         84
@@ -38,11 +39,11 @@ import Wire
     @Test func numpyScalarsEncodeLikePython() throws {
         // Bytes printed by openpi_client.msgpack_numpy.packb(np.float32(1.5)), np.int64(-3), np.bool_(True).
         let f32 = try MessagePackEncoder.encode(OpenPIScalar(float32: 1.5).messagePackValue)
-        #expect(msgpackHex(f32) == "83c40d5f5f6e7067656e657269635f5fc3c40464617461cb3ff8000000000000c4056474797065a33c6634")
+        #expect(hexString(f32) == "83c40d5f5f6e7067656e657269635f5fc3c40464617461cb3ff8000000000000c4056474797065a33c6634")
         let i64 = try MessagePackEncoder.encode(OpenPIScalar(int64: -3).messagePackValue)
-        #expect(msgpackHex(i64) == "83c40d5f5f6e7067656e657269635f5fc3c40464617461fdc4056474797065a33c6938")
+        #expect(hexString(i64) == "83c40d5f5f6e7067656e657269635f5fc3c40464617461fdc4056474797065a33c6938")
         let flag = try MessagePackEncoder.encode(OpenPIScalar(bool: true).messagePackValue)
-        #expect(msgpackHex(flag) == "83c40d5f5f6e7067656e657269635f5fc3c40464617461c3c4056474797065a37c6231")
+        #expect(hexString(flag) == "83c40d5f5f6e7067656e657269635f5fc3c40464617461c3c4056474797065a37c6231")
         let decoded = try OpenPIScalar(messagePack: MessagePackDecoder.decode(f32))
         #expect(decoded.dtype == .float32 && decoded.doubleValue == 1.5)
     }
@@ -50,7 +51,7 @@ import Wire
     @Test func zeroDimensionalArrayHasEmptyShapeAndOneElement() throws {
         let scalar = try OpenPIArray([2.5] as [Double], shape: [])
         let bytes = try MessagePackEncoder.encode(scalar.messagePackValue)
-        #expect(msgpackHex(Array(bytes.suffix(8))) == "c405736861706590")  // bin "shape", empty array
+        #expect(hexString(Array(bytes.suffix(8))) == "c405736861706590")  // bin "shape", empty array
         let back = try OpenPIArray(messagePack: MessagePackDecoder.decode(bytes))
         #expect(back == scalar)
         #expect(try back.doubleValues() == [2.5])

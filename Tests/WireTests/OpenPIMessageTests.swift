@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Wire
 
@@ -36,7 +37,7 @@ import Wire
         encoder.removeAll()
         try OpenPIMessage.encode(["prompt": "a"], into: &encoder)
         #expect(encoder.bytes == first)
-        #expect(first == msgpackBytes(hex: "81 a6 70726f6d7074 a1 61"))
+        #expect(first == decodeHex("81 a6 70726f6d7074 a1 61"))
     }
 
     @Test func strKeyedNdarrayMarkerStaysAPlainDict() throws {
@@ -61,7 +62,7 @@ import Wire
 
     @Test func topLevelMustBeAPlainMap() throws {
         #expect(messageError([0x90]) as? OpenPIError == .notADict("an array"))
-        #expect(messageError(msgpackBytes(hex: "a3 616263")) as? OpenPIError == .notADict("a str"))
+        #expect(messageError(decodeHex("a3 616263")) as? OpenPIError == .notADict("a str"))
         let array = try MessagePackEncoder.encode(OpenPIArray([1] as [Float], shape: [1]).messagePackValue)
         #expect(messageError(array) as? OpenPIError == .notADict("an ndarray"))
     }
@@ -83,7 +84,7 @@ import Wire
     }
 
     @Test func msgpackErrorsPassThroughWithTheirOffset() {
-        let error = messageError(msgpackBytes(hex: "81 a1 61 c1")) as? MessagePackError
+        let error = messageError(decodeHex("81 a1 61 c1")) as? MessagePackError
         #expect(error?.kind == .reservedByte)
         #expect(error?.offset == 3)
     }

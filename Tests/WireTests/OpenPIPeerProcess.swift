@@ -1,20 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
-/// Runs `Tests/Peers/openpi_msgpack_peer.py` with the machine's `python3` (override with the
-/// `PLD_PYTHON` environment variable) and collects its exit status and output.
+/// Runs `Tests/Peers/openpi_msgpack_peer.py` through `PythonPeer` and reads its JSON output.
 struct OpenPIPeerProcess {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Repository root, three levels above this file (Tests/WireTests/<file>).
-    static let repoRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let script = repoRoot.appendingPathComponent("Tests/Peers/openpi_msgpack_peer.py")
+    typealias Output = PythonPeer.Result
 
     /// A fresh empty directory for one test's exchange files.
     static func makeTemporaryDirectory() throws -> URL {
@@ -24,43 +14,9 @@ struct OpenPIPeerProcess {
         return dir
     }
 
-    /// Runs the peer with `arguments`; gives up (and terminates it) after `timeoutSeconds`.
+    /// Runs the peer with `arguments`; gives up (and kills it) after `timeoutSeconds`.
     static func run(_ arguments: [String], in directory: URL, timeoutSeconds: Double = 60) throws -> Output {
-        let stdoutURL = directory.appendingPathComponent("peer.stdout")
-        let stderrURL = directory.appendingPathComponent("peer.stderr")
-        try Data().write(to: stdoutURL)
-        try Data().write(to: stderrURL)
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
-        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-
-        let python = ProcessInfo.processInfo.environment["PLD_PYTHON"] ?? "python3"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path] + arguments
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-        try process.run()
-
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            Issue.record("python peer \(arguments) timed out after \(timeoutSeconds) s")
-        }
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "")
+        try PythonPeer.runScript("openpi_msgpack_peer.py", arguments, currentDirectory: directory, timeoutSeconds: timeoutSeconds)
     }
 
     /// The JSON object the peer printed as the last line of stdout.
