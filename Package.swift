@@ -99,6 +99,6 @@ let package = Package(
         .testTarget(name: "PLDCoreTests", dependencies: ["PLDCore", "TestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["pld", "Drivers", "Policies", "Recording", "ZeroMQ", "TestSupport"]),
+            dependencies: ["pld", "pld-bench", "Drivers", "Policies", "Recording", "ZeroMQ", "TestSupport"]),
     ]
 )

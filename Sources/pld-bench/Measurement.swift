@@ -20,6 +20,17 @@ struct Percentiles: Codable {
     var max: Double
     var mean: Double
 
+    /// The same percentiles in another unit (e.g. 1e-3 for ns → µs).
+    func scaled(by factor: Double) -> Percentiles {
+        var copy = self
+        copy.p50 *= factor
+        copy.p99 *= factor
+        copy.p999 *= factor
+        copy.max *= factor
+        copy.mean *= factor
+        return copy
+    }
+
     init(_ samples: [Double]) {
         precondition(!samples.isEmpty, "no samples")
         let sorted = samples.sorted()

@@ -6,29 +6,78 @@ struct PLDBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pld bench",
         abstract: "Measure the runtime's hot paths; print JSON with --json.",
-        subcommands: [Codec.self])
+        subcommands: [Codec.self, ZeroMQEcho.self])
 }
 
 struct Codec: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Protobuf (swift-protobuf vs protobuf-c) encode/decode of a full Franka state and commands.")
+        abstract: "Codec and transport costs: protobuf (swift-protobuf vs protobuf-c), openpi msgpack, ZeroMQ round trips.",
+        discussion: """
+            protobuf: a full deoxys FrankaRobotStateMessage (2.5 kB) decoded and encoded, OSC_POSE \
+            commands encoded, PLD arm state/command; nanoseconds per call and heap allocations per \
+            call. msgpack: an openpi observation with two 224x224x3 uint8 images, an 8-D float32 \
+            state and a prompt; microseconds. ZeroMQ: REQ/REP round trips of a 2508-byte message \
+            over inproc (two threads), ipc and tcp loopback (two processes); microseconds.
+            """)
 
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "Timed calls per case.") var iterations = 20_000
+    @Option(help: "Timed calls per protobuf case.") var iterations = 20_000
+    @Option(help: "Timed round trips per ZeroMQ transport.") var roundTrips = 5_000
+    @Option(help: "Timed calls per msgpack case.") var msgpackIterations = 300
+
+    struct Report: Codable {
+        var benchmark = "codec"
+        var command: String
+        var date: String
+        var build: String
+        var cpu: String
+        var cores: Int
+        var protobuf: ProtobufCodecResults
+        var msgpack: MessagePackResults
+        var zeromq: ZeroMQResults
+    }
 
     func run() throws {
         guard allocationCountingWorks() else {
             throw ValidationError("allocation counting is not active (malloc interposer not linked ahead of libc)")
         }
-        let results = try benchProtobuf(iterations: iterations)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        } else {
-            print(results)
-        }
+        let report = Report(
+            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+            date: ISO8601DateFormatter().string(from: Date()),
+            build: buildConfiguration, cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount,
+            protobuf: try benchProtobuf(iterations: iterations),
+            msgpack: try benchMessagePack(iterations: msgpackIterations),
+            zeromq: try benchZeroMQ(iterations: roundTrips, benchExecutable: selfExecutable()))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
     }
+}
+
+struct ZeroMQEcho: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zmq-echo", abstract: "Echo peer for the ZeroMQ round-trip benchmark (internal).",
+        shouldDisplay: false)
+    @Argument var endpoint: String
+    func run() throws { try runEchoServer(endpoint: endpoint) }
+}
+
+#if DEBUG
+let buildConfiguration = "debug"
+#else
+let buildConfiguration = "release"
+#endif
+
+func cpuModel() -> String {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+        let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+        let colon = line.firstIndex(of: ":")
+    else { return "unknown" }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+}
+
+func selfExecutable() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
 PLDBench.main()

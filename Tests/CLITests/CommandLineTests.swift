@@ -1,0 +1,112 @@
+import Foundation
+import TestSupport
+import Testing
+import ZeroMQ
+
+/// Runs the built `pld` binary as a user would.
+func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonPeer.Result {
+    try PythonPeer.run(BuiltProducts.executable("pld"), arguments, timeoutSeconds: timeoutSeconds)
+}
+
+@Suite struct CommandLineTests {
+    @Test func helpListsEverySubcommandOfTheDesign() throws {
+        let result = try pld("--help")
+        #expect(result.status == 0)
+        for name in ["demo", "sim", "run", "estop", "reset", "pause", "resume", "stop", "status", "export", "bench"] {
+            #expect(result.stdout.contains("\n  \(name) "), "help lacks \(name)")
+        }
+    }
+
+    @Test(arguments: [
+        ["demo"], ["sim", "--scene", "franka-cube"], ["estop"], ["status", "--json"],
+        ["export", "--run", "runs/x", "--format", "lerobot-v2.1", "--out", "/tmp/x"],
+    ])
+    func unfinishedSubcommandsSayWhenTheyArriveInOneLine(arguments: [String]) throws {
+        let result = try PythonPeer.run(BuiltProducts.executable("pld"), arguments)
+        #expect(result.status == 69)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("pld \(arguments[0]): not available yet; it arrives with issue #") == true)
+    }
+
+    @Test func aBadFlagValueIsAUsageErrorNamingTheFlag() throws {
+        let scene = try pld("sim", "--scene", "mars")
+        #expect(scene.status == 64)
+        #expect(scene.stderr.contains("--scene"))
+        let speed = try pld("sim", "--scene", "franka-cube", "--speed=-2")
+        #expect(speed.status == 64)
+        #expect(speed.stderr.contains("--speed must be in (0, 1000]"))
+        let duration = try pld("run", "--config", "x.yaml", "--duration", "ten minutes")
+        #expect(duration.status == 64)
+        #expect(duration.stderr.contains("--duration"))
+    }
+
+    @Test func versionNamesTheLinkedLibraries() throws {
+        let result = try pld("version")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("libzmq 4."))
+        #expect(result.stdout.contains("curve: yes"))
+        #expect(result.stdout.contains("MuJoCo 2."))
+        #expect(result.stdout.contains("HDF5 1."))
+    }
+
+    @Test func generatedKeysLoadInPyzmqAndAreOwnerOnly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pld-keys-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try pld("keys", "generate", "--name", "operator", "--out", directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let secretPath = directory.appendingPathComponent("operator.key_secret").path
+        let publicPath = directory.appendingPathComponent("operator.key").path
+        let mode = try FileManager.default.attributesOfItem(atPath: secretPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // pyzmq's own certificate reader, an independent implementation of the format.
+        let python = try PythonPeer.run(PythonPeer.interpreter, ["-c", """
+            import sys, zmq.auth
+            pub, _ = zmq.auth.load_certificate(sys.argv[1])
+            pub2, sec = zmq.auth.load_certificate(sys.argv[2])
+            assert pub == pub2 and sec is not None
+            assert zmq.curve_public(sec) == pub
+            print(pub.decode())
+            """, publicPath, secretPath])
+        #expect(python.status == 0, "\(python.stderr)")
+        let printedKey = result.stdout.split(separator: "\n").last { $0.hasPrefix("public key: ") }?.dropFirst("public key: ".count)
+        #expect(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == printedKey.map(String.init))
+        // Our reader agrees, and refuses to overwrite without --force.
+        let certificate = try CurveCertificate(parsing: try String(contentsOfFile: secretPath, encoding: .utf8), source: secretPath)
+        #expect(certificate.secretKey != nil)
+        let again = try pld("keys", "generate", "--name", "operator", "--out", directory.path)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("exists; pass --force"))
+    }
+
+    @Test func certificatesWithMismatchedOrMissingKeysAreRefused() throws {
+        let a = try CurveKeyPair.generate(), b = try CurveKeyPair.generate()
+        let mismatched = CurveCertificate(publicKey: a.publicKey, secretKey: b.secretKey).secretText!
+        #expect(throws: ZMQError.self) { try CurveCertificate(parsing: mismatched, source: "x.key_secret") }
+        do {
+            _ = try CurveCertificate(parsing: "curve\n    secret-key = \"\(a.secretKey.z85)\"\n", source: "y.key_secret")
+            Issue.record("a certificate without public-key loaded")
+        } catch {
+            #expect(error.description.contains("y.key_secret"))
+            #expect(error.description.contains("no public-key line"))
+        }
+    }
+
+    @Test func codecBenchmarkReportsZeroAllocationsOnTheProtobufCHotPath() throws {
+        let result = try pld(
+            "bench", "codec", "--json", "--iterations", "300", "--round-trips", "100", "--msgpack-iterations", "3")
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let protobuf = try #require(report["protobuf"] as? [String: [String: Any]])
+        for name in ["frankaStateDecodeProtobufC", "oscCommandEncodeProtobufC", "armStateDecodeProtobufC", "armCommandEncodeProtobufC"] {
+            #expect(protobuf[name]?["allocationsPerCall"] as? Double == 0, "\(name) allocates")
+        }
+        // The counter really counts: swift-protobuf allocates for every repeated field.
+        #expect((protobuf["frankaStateDecodeSwiftProtobuf"]?["allocationsPerCall"] as? Double ?? 0) > 40)
+        #expect(protobuf["oscCommandEncodeProtobufC"]?["bytes"] as? Int == 287)
+        let zeromq = try #require(report["zeromq"] as? [String: Any])
+        for transport in ["inprocMicros", "ipcMicros", "tcpMicros"] {
+            #expect(((zeromq[transport] as? [String: Any])?["p50"] as? Double ?? 0) > 0)
+        }
+    }
+}
