@@ -6,6 +6,11 @@ import ZeroMQ
 /// between this process and a child `pld-bench zmq-echo` process.
 struct ZeroMQResults: Codable {
     var messageBytes: Int
+    /// Heap allocations per inproc round trip, both ends in this process. At 16 bytes libzmq
+    /// keeps messages inline (≤ 33 bytes), so anything counted is our wrapper's; at 2508 bytes
+    /// libzmq itself allocates each message body.
+    var inprocAllocationsPerRoundTrip16Bytes: Double
+    var inprocAllocationsPerRoundTrip2508Bytes: Double
     var inprocMicros: Percentiles
     var ipcMicros: Percentiles
     var tcpMicros: Percentiles
@@ -46,6 +51,20 @@ private func roundTrips(client: Socket, messageBytes: Int, iterations: Int) thro
     return timing.scaled(by: 1e-3)
 }
 
+/// Allocations per send + receive(into:) round trip, counted process-wide.
+private func allocationsPerRoundTrip(client: Socket, messageBytes: Int) throws -> Double {
+    let message = [UInt8](repeating: 0x5A, count: messageBytes)
+    var reply = [UInt8](repeating: 0, count: 1 << 16)
+    return try reply.withUnsafeMutableBytes { buffer in
+        try message.withUnsafeBytes { out in
+            try allocationsPerCall(iterations: 2000) {
+                _ = try client.send(out)
+                _ = try client.receive(into: buffer)
+            }
+        }
+    }
+}
+
 func benchZeroMQ(iterations: Int, benchExecutable: String) throws -> ZeroMQResults {
     let messageBytes = 2508
     let context = try Context()
@@ -71,6 +90,8 @@ func benchZeroMQ(iterations: Int, benchExecutable: String) throws -> ZeroMQResul
     let inprocClient = try Socket(context: context, type: .req)
     try inprocClient.connect("inproc://pld-bench-echo")
     let inproc = try roundTrips(client: inprocClient, messageBytes: messageBytes, iterations: iterations)
+    let allocations16 = try allocationsPerRoundTrip(client: inprocClient, messageBytes: 16)
+    let allocations2508 = try allocationsPerRoundTrip(client: inprocClient, messageBytes: messageBytes)
 
     func acrossProcesses(_ endpoint: String) throws -> Percentiles {
         let child = Process()
@@ -103,5 +124,7 @@ func benchZeroMQ(iterations: Int, benchExecutable: String) throws -> ZeroMQResul
     defer { unlink(ipcPath) }
     let ipc = try acrossProcesses("ipc://\(ipcPath)")
     let tcp = try acrossProcesses("tcp://127.0.0.1:*")
-    return ZeroMQResults(messageBytes: messageBytes, inprocMicros: inproc, ipcMicros: ipc, tcpMicros: tcp)
+    return ZeroMQResults(
+        messageBytes: messageBytes, inprocAllocationsPerRoundTrip16Bytes: allocations16,
+        inprocAllocationsPerRoundTrip2508Bytes: allocations2508, inprocMicros: inproc, ipcMicros: ipc, tcpMicros: tcp)
 }

@@ -102,7 +102,7 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
             #expect(protobuf[name]?["allocationsPerCall"] as? Double == 0, "\(name) allocates")
         }
         // The counter really counts: swift-protobuf allocates for every repeated field.
-        #expect((protobuf["frankaStateDecodeSwiftProtobuf"]?["allocationsPerCall"] as? Double ?? 0) > 40)
+        #expect((protobuf["frankaStateDecodeSwiftProtobuf"]?["allocationsPerCall"] as? Double ?? 0) >= 10)
         #expect(protobuf["oscCommandEncodeProtobufC"]?["bytes"] as? Int == 287)
         let zeromq = try #require(report["zeromq"] as? [String: Any])
         for transport in ["inprocMicros", "ipcMicros", "tcpMicros"] {
