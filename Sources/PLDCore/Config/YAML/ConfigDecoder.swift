@@ -179,7 +179,8 @@ final class ConfigDecodeSession {
         switch decodingError {
         case .keyNotFound(let key, let context):
             let path = Self.configPath(context.codingPath + [key])
-            return error(path, "missing required field `\(Self.yamlKey(key))`")
+            let reason = context.debugDescription.isEmpty ? "" : " (\(context.debugDescription))"
+            return error(path, "missing required field `\(Self.yamlKey(key))`\(reason)")
         case .dataCorrupted(let context):
             return error(Self.configPath(context.codingPath), context.debugDescription)
         case .typeMismatch(let type, let context):

@@ -127,8 +127,13 @@ public enum ConfigLoader {
     {
         let (value, lineIndex) = try decode(T.self, bytes: bytes, file: file)
         let issues = value.validate()
-        if let first = issues.first {
-            throw error(for: first, file: file, lineIndex: lineIndex)
+        if !issues.isEmpty {
+            // Report the earliest problem in the file; validation order breaks ties.
+            let errors = errors(for: issues, file: file, lineIndex: lineIndex)
+            let first = errors.enumerated().min { a, b in
+                (a.element.line ?? .max, a.offset) < (b.element.line ?? .max, b.offset)
+            }!.element
+            throw first
         }
         return LoadedConfig(value: value, source: ConfigSource(file: file, rawBytes: bytes, lineIndex: lineIndex))
     }
