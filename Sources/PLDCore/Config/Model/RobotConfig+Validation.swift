@@ -250,6 +250,14 @@ extension RobotConfig {
             }
         }
         v.unique(stages.map(\.name), path, "stage")
+        if let success {
+            if stages.isEmpty {
+                success.validate(at: ConfigPath.root["success"], into: &v)
+                checkClassifier(success.classifier, ConfigPath.root["success"]["classifier"], &v)
+            } else {
+                v.fail(ConfigPath.root["success"], "only valid without stages (each stage has its own success trigger)")
+            }
+        }
     }
 
     private func validateReset(_ v: inout ConfigValidator) {

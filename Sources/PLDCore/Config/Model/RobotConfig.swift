@@ -26,8 +26,12 @@ public struct RobotConfig: ConfigDocument {
     public var residual = ResidualConfig()
     public var handoff = HandoffConfig()
     public var classifiers: [ClassifierConfig] = []
-    /// Empty = single-stage task.
+    /// Empty = single-stage task: one policy stage with the `task` prompt that ends on
+    /// `success` or at `control.max_episode_steps`.
     public var stages: [StageConfig] = []
+    /// Single-stage tasks only: the classifier that ends the episode as a success. With
+    /// stages, each stage has its own.
+    public var success: StageTrigger?
     /// Absent = no automatic reset (the run stops after each episode for an operator).
     public var reset: ResetConfig?
     public var recording = RecordingConfig()
@@ -50,6 +54,7 @@ public struct RobotConfig: ConfigDocument {
         handoff = try c.value(.handoff, default: handoff)
         classifiers = try c.value(.classifiers, default: classifiers)
         stages = try c.value(.stages, default: stages)
+        success = try c.optional(.success)
         reset = try c.optional(.reset)
         recording = try c.value(.recording, default: recording)
         `operator` = try c.value(.operator, default: `operator`)
