@@ -60,6 +60,8 @@ public struct RealtimeConfig: Codable, Sendable, Equatable {
         if Set(cpuAffinity).count != cpuAffinity.count {
             v.fail(path["cpu_affinity"], "lists a CPU more than once")
         }
-        v.range(spinBeforeDeadlineUs, .rightOpen(0, periodS * 1e6), path["spin_before_deadline_us"], unit: "µs (less than the tick period)")
+        if periodS > 0 {
+            v.range(spinBeforeDeadlineUs, .rightOpen(0, periodS * 1e6), path["spin_before_deadline_us"], unit: "µs (less than the tick period)")
+        }
     }
 }

@@ -52,10 +52,14 @@ extension RobotConfig {
         let path = ConfigPath.root["action_space"]["segments"]
         v.check(!actionSpace.segments.isEmpty, path, "must list one segment per arm")
         var segmentOfArm: [String: Int] = [:]
+        var danglingReference = false
         for (index, segment) in actionSpace.segments.enumerated() {
             let segmentPath = path[index]
             segment.validate(at: segmentPath, into: &v)
-            guard let arm = checkArm(segment.arm, segmentPath["arm"], &v) else { continue }
+            guard let arm = checkArm(segment.arm, segmentPath["arm"], &v) else {
+                danglingReference = true
+                continue
+            }
             if let first = segmentOfArm[segment.arm] {
                 v.fail(segmentPath["arm"], "arm `\(segment.arm)` already has a segment (segments[\(first)])")
             }
@@ -75,7 +79,8 @@ extension RobotConfig {
                 break
             }
         }
-        for arm in arms where segmentOfArm[arm.name] == nil {
+        // A dangling segment is usually the missing arm misspelt; report only the typo.
+        for arm in arms where segmentOfArm[arm.name] == nil && !danglingReference {
             v.fail(path, "arm `\(arm.name)` has no action segment")
         }
         if let actionDim = policy.actionDim, actionDim != actionDimension, !actionSpace.segments.isEmpty {
@@ -87,14 +92,18 @@ extension RobotConfig {
         let path = ConfigPath.root["safety"]
         safety.validate(at: path, into: &v)
         var boxOfArm: [String: Int] = [:]
+        var danglingReference = false
         for (index, box) in safety.workspaces.enumerated() {
-            guard checkArm(box.arm, path["workspaces"][index]["arm"], &v) != nil else { continue }
+            guard checkArm(box.arm, path["workspaces"][index]["arm"], &v) != nil else {
+                danglingReference = true
+                continue
+            }
             if let first = boxOfArm[box.arm] {
                 v.fail(path["workspaces"][index]["arm"], "arm `\(box.arm)` already has a workspace (workspaces[\(first)])")
             }
             boxOfArm[box.arm] = index
         }
-        for segment in actionSpace.segments where segment.kind == .eeDelta && arm(named: segment.arm) != nil {
+        for segment in actionSpace.segments where segment.kind == .eeDelta && arm(named: segment.arm) != nil && !danglingReference {
             if boxOfArm[segment.arm] == nil {
                 v.fail(path["workspaces"], "arm `\(segment.arm)` moves in ee_delta but has no workspace box")
             }
@@ -158,6 +167,7 @@ extension RobotConfig {
         let observation = policy.observation
         let inputsPath = path["observation"]["inputs"]
         let expected = Self.layoutKeys(observation.layout)
+        var foreignKey = false
         for (index, input) in observation.inputs.enumerated() {
             let inputPath = inputsPath[index]
             var width = 0
@@ -174,6 +184,7 @@ extension RobotConfig {
             }
             guard let expected else { continue }
             guard let spec = expected.first(where: { $0.key == input.key }) else {
+                foreignKey = true
                 v.fail(inputPath["key"], "`\(input.key)` is not a key of the \(observation.layout.rawValue) layout; expected one of: \(expected.map(\.key).joined(separator: ", ")) (or use layout custom)")
                 continue
             }
@@ -183,7 +194,8 @@ extension RobotConfig {
                 v.fail(inputPath["from"], "`\(input.key)` must be \(dims) values wide in the \(observation.layout.rawValue) layout, these sources give \(width)")
             }
         }
-        if let expected {
+        // A foreign key is usually a required key misspelt; report only the foreign key.
+        if let expected, !foreignKey {
             let present = Set(observation.inputs.map(\.key))
             for spec in expected where spec.required && !present.contains(spec.key) {
                 v.fail(inputsPath, "the \(observation.layout.rawValue) layout needs an input with key `\(spec.key)`")
