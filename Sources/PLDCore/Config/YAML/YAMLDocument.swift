@@ -54,11 +54,13 @@ struct YAMLDocument {
         if bytes.count > ConfigLimits.maxBytes {
             throw fail("file is \(bytes.count) bytes; configuration files are limited to \(ConfigLimits.maxBytes) bytes (1 MiB)")
         }
-        let text = try decodeUTF8(bytes, file: file)
+        // libyaml is told the encoding up front, which skips its BOM detection; drop a UTF-8 BOM.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        let text = try decodeUTF8(body, file: file)
         if text.unicodeScalars.allSatisfy({ $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\u{FEFF}" }) {
             throw fail("file is empty; expected a mapping of configuration fields", line: 1)
         }
-        try checkAliasCount(bytes, file: file)
+        try checkAliasCount(body, file: file)
 
         let root: Node?
         do {
