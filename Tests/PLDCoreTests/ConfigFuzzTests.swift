@@ -5,7 +5,11 @@ import Testing
 /// Random byte-level damage to valid configs: every variant either loads or throws
 /// `ConfigError` — no crash, no hang, no other error type (typed throws guarantee the last).
 @Suite struct ConfigFuzzTests {
-    static let variantsPerBase = 5_000
+    /// Variants of the compact base robot config (the brief asks for at least 10 000).
+    static let robotVariants = 10_000
+    /// Variants of a shipped example (long, mostly comments) and of a calibration.
+    static let exampleVariants = 1_000
+    static let calibrationVariants = 2_000
 
     /// Applies 1–4 random flips, deletions, insertions or YAML-significant splices.
     static func mutate(_ bytes: [UInt8], using generator: inout SplitMix64) -> [UInt8] {
@@ -38,12 +42,12 @@ import Testing
         return result
     }
 
-    static func fuzz<T: ConfigDocument>(_ type: T.Type, base: String, seed: UInt64) -> (loaded: Int, failed: Int) {
+    static func fuzz<T: ConfigDocument>(_ type: T.Type, base: String, seed: UInt64, count: Int) -> (loaded: Int, failed: Int) {
         var generator = SplitMix64(seed: seed)
         let bytes = Array(base.utf8)
         var loaded = 0
         var failed = 0
-        for _ in 0..<variantsPerBase {
+        for _ in 0..<count {
             let variant = mutate(bytes, using: &generator)
             do {
                 _ = try T.load(bytes: variant, file: "fuzz.yaml")
@@ -60,15 +64,22 @@ import Testing
     }
 
     @Test func mutatedRobotConfigsLoadOrThrowConfigError() {
-        let (loaded, failed) = Self.fuzz(RobotConfig.self, base: baseRobotYAML, seed: 0x5EED_0001)
-        #expect(loaded + failed == Self.variantsPerBase)
-        #expect(failed > Self.variantsPerBase / 2, "most damage should be caught")
-        #expect(loaded > 0, "some damage (e.g. inside comments or values) should be harmless")
+        let (loaded, failed) = Self.fuzz(RobotConfig.self, base: baseRobotYAML, seed: 0x5EED_0001, count: Self.robotVariants)
+        #expect(loaded + failed == Self.robotVariants)
+        #expect(failed > Self.robotVariants / 2, "most damage should be caught")
+        #expect(loaded > 0, "some damage (e.g. inside values) should be harmless")
+    }
+
+    @Test func mutatedShippedExampleLoadsOrThrowsConfigError() throws {
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("RobotConfigs/yam_sim_gpu_insertion.yaml"), encoding: .utf8)
+        let (loaded, failed) = Self.fuzz(RobotConfig.self, base: text, seed: 0x5EED_0003, count: Self.exampleVariants)
+        #expect(loaded + failed == Self.exampleVariants)
+        #expect(loaded > 0, "damage inside comments is harmless")
     }
 
     @Test func mutatedCalibrationsLoadOrThrowConfigError() {
-        let (loaded, failed) = Self.fuzz(CalibrationConfig.self, base: baseCalibrationYAML, seed: 0x5EED_0002)
-        #expect(loaded + failed == Self.variantsPerBase)
-        #expect(failed > Self.variantsPerBase / 2)
+        let (loaded, failed) = Self.fuzz(CalibrationConfig.self, base: baseCalibrationYAML, seed: 0x5EED_0002, count: Self.calibrationVariants)
+        #expect(loaded + failed == Self.calibrationVariants)
+        #expect(failed > Self.calibrationVariants / 2)
     }
 }

@@ -154,11 +154,6 @@ let validationErrorCases: [ErrorCase] = [
               edits: [Edit("  max_episode_steps: 400\n", "  max_episode_steps: 400\n  realtime:\n    cpu_affinity: [1, 1]\n")],
               path: "control.realtime.cpu_affinity", message: "more than once", lineOf: "cpu_affinity"),
     // Arms.
-    ErrorCase(name: "no arms", edits: [Edit("arms:\n  - name: franka", "arms: []\nunused:\n  - name: franka")],
-              path: "unused", message: "unknown key `unused`", lineOf: "unused:"),
-    ErrorCase(name: "empty arm list",
-              edits: [Edit("arms:\n  - name: franka", "arms: []\nx_arms:\n  - name: franka")],
-              path: "x_arms", message: "unknown key", lineOf: "x_arms"),
     ErrorCase(name: "duplicate arm name", edits: [Edit("  - name: yam\n", "  - name: franka\n")],
               path: "arms[1].name", message: "duplicate arm name `franka`", lineOf: nil),
     ErrorCase(name: "lower limit above upper",

@@ -110,6 +110,8 @@ public struct JointLimitsConfig: Codable, Sendable, Equatable {
     }
 
     func validate(at path: ConfigPath, jointCount: Int, into v: inout ConfigValidator) {
+        // Without joints (an empty joint_names list, reported there) lengths cannot be checked.
+        guard jointCount > 0 else { return }
         let lowerOK = v.count(lowerRad, jointCount, path["lower_rad"], "one per joint")
         let upperOK = v.count(upperRad, jointCount, path["upper_rad"], "one per joint")
         v.count(velocityRadPerS, jointCount, path["velocity_rad_per_s"], "one per joint")

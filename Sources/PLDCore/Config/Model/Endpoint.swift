@@ -65,6 +65,11 @@ public struct Endpoint: ConfigStringConvertible, Hashable, CustomStringConvertib
             ?? Endpoint(transport: .tcp, host: host, port: port, path: "")
     }
 
+    /// An ipc endpoint for `path`, unchecked (callers build paths from known parts).
+    public static func ipc(path: String) -> Endpoint {
+        Endpoint(transport: .ipc, host: "", port: nil, path: path)
+    }
+
     private init(transport: Transport, host: String, port: Int?, path: String) {
         self.transport = transport
         self.host = host

@@ -33,9 +33,7 @@ public enum OperatorEndpoint: ConfigStringConvertible, Hashable, CustomStringCon
         case .endpoint(let endpoint):
             return endpoint
         case .localDefault:
-            let path = "\(runtimeDirectory)/pld/\(configName)/\(socket).sock"
-            return (try? Endpoint(configString: "ipc://\(path)"))
-                ?? (try! Endpoint(configString: "ipc:///tmp/pld-\(socket).sock"))
+            return .ipc(path: "\(runtimeDirectory)/pld/\(configName)/\(socket).sock")
         }
     }
 }

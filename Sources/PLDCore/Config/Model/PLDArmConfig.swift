@@ -56,7 +56,7 @@ public struct PLDArmConfig: Codable, Sendable, Equatable {
         }
         v.range(commandTimeoutS, .leftOpen(0, 5), path["command_timeout_s"], unit: "s")
         v.range(motorTimeoutS, .leftOpen(0, 5), path["motor_timeout_s"], unit: "s")
-        if commandTimeoutS >= motorTimeoutS {
+        if motorTimeoutS > 0, commandTimeoutS >= motorTimeoutS {
             v.fail(path["command_timeout_s"], "must be shorter than motor_timeout_s (\(formatConfigNumber(motorTimeoutS)) s): the driver must hold before the motors damp")
         }
         v.range(requestTimeoutS, .leftOpen(0, 60), path["request_timeout_s"], unit: "s")
