@@ -3,11 +3,6 @@
 /// bimanual YAM is `[left joints, left gripper, right joints, right gripper]`).
 public struct ActionSpaceConfig: Codable, Sendable, Equatable {
     public var segments: [ActionSegment]
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        segments = try c.required(.segments)
-    }
 }
 
 public enum ActionSegmentKind: String, ConfigEnum {

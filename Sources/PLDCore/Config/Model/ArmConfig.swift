@@ -84,12 +84,6 @@ public struct CalibrationReference: Codable, Sendable, Equatable {
     public var file: String
     /// Entry name in that file's `arms` list; defaults to the arm's own name.
     public var arm: String?
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        file = try c.required(.file)
-        arm = try c.optional(.arm)
-    }
 }
 
 /// Hardware joint limits of one arm, one value per joint. The safety chain applies
@@ -100,14 +94,6 @@ public struct JointLimitsConfig: Codable, Sendable, Equatable {
     public var upperRad: [Double]
     public var velocityRadPerS: [Double]
     public var accelerationRadPerS2: [Double]
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        lowerRad = try c.required(.lowerRad)
-        upperRad = try c.required(.upperRad)
-        velocityRadPerS = try c.required(.velocityRadPerS)
-        accelerationRadPerS2 = try c.required(.accelerationRadPerS2)
-    }
 
     func validate(at path: ConfigPath, jointCount: Int, into v: inout ConfigValidator) {
         // Without joints (an empty joint_names list, reported there) lengths cannot be checked.

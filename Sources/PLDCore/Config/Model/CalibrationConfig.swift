@@ -58,14 +58,6 @@ public struct ArmCalibration: Codable, Sendable, Equatable {
     public var gripperRange: GripperRange?
     /// Pose of the arm's base frame in the world frame.
     public var basePose: PoseConfig
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.required(.name)
-        jointOffsetsRad = try c.required(.jointOffsetsRad)
-        basePose = try c.required(.basePose)
-        gripperRange = try c.optional(.gripperRange)
-    }
 }
 
 public enum GripperRangeUnit: String, ConfigEnum {
@@ -80,13 +72,6 @@ public struct GripperRange: Codable, Sendable, Equatable {
     public var closed: Double
     public var open: Double
     public var unit: GripperRangeUnit
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        closed = try c.required(.closed)
-        open = try c.required(.open)
-        unit = try c.required(.unit)
-    }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
         v.check(closed != open, path["open"], "must differ from closed")
@@ -215,11 +200,4 @@ public struct CameraCalibration: Codable, Sendable, Equatable {
     public var intrinsics: CameraIntrinsics
     /// Pose of the camera's optical frame (x right, y down, z forward) in `parent_frame`.
     public var extrinsics: PoseConfig
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.required(.name)
-        intrinsics = try c.required(.intrinsics)
-        extrinsics = try c.required(.extrinsics)
-    }
 }

@@ -97,13 +97,6 @@ public struct CurveKeysConfig: Codable, Sendable, Equatable {
     /// Directory of `*.key` files holding the public keys of allowed terminals.
     public var authorizedClientsDir: String
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        serverSecretKeyFile = try c.required(.serverSecretKeyFile)
-        serverPublicKeyFile = try c.required(.serverPublicKeyFile)
-        authorizedClientsDir = try c.required(.authorizedClientsDir)
-    }
-
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
         v.check(!serverSecretKeyFile.isEmpty, path["server_secret_key_file"], "must not be empty")
         v.check(!serverPublicKeyFile.isEmpty, path["server_public_key_file"], "must not be empty")

@@ -73,14 +73,6 @@ public struct JointGainsConfig: Codable, Sendable, Equatable {
     public var gripperKp: Double?
     public var gripperKd: Double?
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        kp = try c.required(.kp)
-        kd = try c.required(.kd)
-        gripperKp = try c.optional(.gripperKp)
-        gripperKd = try c.optional(.gripperKd)
-    }
-
     func validate(at path: ConfigPath, jointCount: Int, into v: inout ConfigValidator) {
         v.count(kp, jointCount, path["kp"], "one per joint")
         v.count(kd, jointCount, path["kd"], "one per joint")

@@ -152,12 +152,6 @@ public struct ObservationInput: Codable, Sendable, Equatable {
     /// Sources, concatenated in order. An image entry has exactly one camera source.
     public var from: [ObservationSource]
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        key = try c.required(.key)
-        from = try c.required(.from)
-    }
-
     public var isImage: Bool { from.contains(where: \.isCamera) }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {

@@ -48,11 +48,4 @@ public struct HomePose: Codable, Sendable, Equatable {
     public var jointsRad: [Double]
     /// Normalised gripper at home, 0 open … 1 closed. Default 0 (open).
     public var gripper: Double?
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        arm = try c.required(.arm)
-        jointsRad = try c.required(.jointsRad)
-        gripper = try c.optional(.gripper)
-    }
 }

@@ -105,13 +105,6 @@ public struct WorkspaceBox: Codable, Sendable, Equatable {
     /// x, y, z upper corner, m.
     public var maxM: [Double]
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        arm = try c.required(.arm)
-        minM = try c.required(.minM)
-        maxM = try c.required(.maxM)
-    }
-
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
         let minOK = v.count(minM, 3, path["min_m"], "x, y, z")
         let maxOK = v.count(maxM, 3, path["max_m"], "x, y, z")

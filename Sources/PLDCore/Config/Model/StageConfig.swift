@@ -171,16 +171,6 @@ public struct GateCondition: Codable, Sendable, Equatable {
     /// For joints_near. Default 0.05 rad.
     public var toleranceRad: Double?
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.required(.kind)
-        arm = try c.optional(.arm)
-        classifier = try c.optional(.classifier)
-        threshold = try c.optional(.threshold)
-        jointsRad = try c.optional(.jointsRad)
-        toleranceRad = try c.optional(.toleranceRad)
-    }
-
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
         switch kind {
         case .gripperOpen, .gripperClosed, .gripperEmpty, .gripperHolding:
@@ -215,14 +205,6 @@ public struct MotionWaypoint: Codable, Sendable, Equatable {
     public var gripper: Double?
     /// Time to reach the waypoint, s.
     public var durationS: Double
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        arm = try c.required(.arm)
-        jointsRad = try c.required(.jointsRad)
-        durationS = try c.required(.durationS)
-        gripper = try c.optional(.gripper)
-    }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
         v.range(durationS, .leftOpen(0, 120), path["duration_s"], unit: "s")

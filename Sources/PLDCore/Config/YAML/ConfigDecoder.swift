@@ -12,6 +12,11 @@ import Yams
 /// - Scalars follow `ScalarText` (YAML 1.2 core schema, strictly; quoted text is never a number).
 /// - Every error is a `ConfigError` carrying file, line and field path.
 ///
+/// Model types whose fields are all required or plain optionals use the synthesized
+/// `init(from:)`; types with defaults write a one-line-per-field init with the
+/// `required` / `optional` / `value(_:default:)` helpers (the synthesized init cannot apply
+/// property defaults). Either way `CodingKeys` are synthesized.
+///
 /// Not thread-safe; one session decodes one document on the caller's thread.
 final class ConfigDecodeSession {
     let document: YAMLDocument

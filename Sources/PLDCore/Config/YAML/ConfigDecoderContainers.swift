@@ -93,10 +93,18 @@ struct ConfigKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return (name, entries[name]?.value)
     }
 
+    /// Whether `yamlKey` spells one of `Key`'s fields (asked for yet or not).
+    private func isField(_ yamlKey: String) -> Bool {
+        guard !verbatim else { return true }
+        let property = Self.propertyName(yamlKey)
+        return ConfigKeyStyle.yamlKey(forProperty: property) == yamlKey && Key(stringValue: property) != nil
+    }
+
     private func missing(_ name: String) -> ConfigError {
         // A misspelt required key reads better as "unknown key, did you mean" than as "missing".
+        // Only keys that are no field at all count as misspellings.
         for (key, _) in mapping {
-            guard case .scalar(let scalar) = key, !keys.requested.contains(scalar.string) else { continue }
+            guard case .scalar(let scalar) = key, !keys.requested.contains(scalar.string), !isField(scalar.string) else { continue }
             if ConfigKeyStyle.suggestion(for: scalar.string, among: [name]) != nil {
                 return session.unknownKey(scalar.string, keyNode: key, in: keys)
             }
