@@ -27,7 +27,7 @@ struct PLD: ParsableCommand {
             Demo.self, Sim.self, Run.self,
             Estop.self, Reset.self, Pause.self, Resume.self, Stop.self, Status.self,
             Export.self, Inspect.self, Learn.self,
-            Bench.self, Keys.self, Version.self,
+            Bench.self, Keys.self, Config.self, Version.self,
         ]
     )
 }

@@ -110,3 +110,43 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         }
     }
 }
+
+@Suite struct ConfigCheckCommandTests {
+    @Test func everyShippedConfigAndCalibrationChecksOut() throws {
+        let root = PythonPeer.repositoryRoot
+        let files = try ["RobotConfigs", "Calibration"].flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
+                .filter { $0.hasSuffix(".yaml") }.map { root.appendingPathComponent("\(folder)/\($0)").path }
+        }
+        #expect(files.count >= 8)
+        let result = try PythonPeer.run(BuiltProducts.executable("pld"), ["config", "check"] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("ok  ") }.count == files.count)
+    }
+
+    @Test func aBadConfigIsOneLineNamingFileLineAndField() throws {
+        let root = PythonPeer.repositoryRoot
+        let good = try String(contentsOf: root.appendingPathComponent("RobotConfigs/franka_sim_cube.yaml"), encoding: .utf8)
+        let bad = good.replacingOccurrences(of: "  rate_hz: 20\n", with: "  rate_hz: fast\n")
+        #expect(bad != good)
+        let line = bad.components(separatedBy: "\n").firstIndex(of: "  rate_hz: fast")! + 1
+        // Written next to the original so its relative calibration path still resolves.
+        let path = root.appendingPathComponent("RobotConfigs/.cli-test-\(UUID().uuidString.prefix(8)).yaml").path
+        try bad.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for arguments in [["config", "check", path], ["run", "--config", path]] {
+            let result = try PythonPeer.run(BuiltProducts.executable("pld"), arguments)
+            #expect(result.status == 1)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1)
+            #expect(lines.first?.hasPrefix("\(path):\(line): control.rate_hz: ") == true, "\(result.stderr)")
+        }
+    }
+
+    @Test func aMissingConfigFileIsNamed() throws {
+        let result = try pld("run", "--config", "/nonexistent/robot.yaml")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent/robot.yaml"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -96,7 +96,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         // Load the config now so a bad file is reported even before the runner exists.
-        //TMP try loadRobotConfigOrExit(config)
+        try loadRobotConfigOrExit(config)
         throw notAvailableYet("run", arrivesWith: "issue #4 (the tick and `pld run`)")
     }
 }
