@@ -76,36 +76,17 @@ func benchProtobuf(iterations: Int) throws -> ProtobufCodecResults {
 
     // OSC_POSE command as deoxys's Python client builds it.
     let encoder = try FrankaCommandEncoder()
+    let goal = TaskSpaceGoal(isDelta: true, x: 0.01)
     var out = [UInt8](repeating: 0, count: 4096)
     var oscBytes = 0
     let oscC = try out.withUnsafeMutableBytes { buffer in
         try run(287) {
-            oscBytes = try encoder.encodeOSC(.oscPose, goal: TaskSpaceGoal(isDelta: true, x: 0.01), into: buffer)
+            oscBytes = try encoder.encodeOSC(.oscPose, goal: goal, into: buffer)
         }
     }
     precondition(oscBytes == 287)
     let oscSwift = try run(287) {
-        var smoothing = DeoxysExponentialSmoothingConfig()
-        smoothing.alphaQ = 0.9
-        smoothing.alphaDq = 0.9
-        smoothing.alphaEef = 1.0
-        var estimator = DeoxysFrankaStateEstimatorMessage()
-        estimator.estimatorType = .exponentialSmoothingEstimator
-        estimator.config = try Google_Protobuf_Any(message: smoothing, typePrefix: "type.googleapis.com")
-        var osc = DeoxysFrankaOSCPoseControllerMessage()
-        osc.goal.isDelta = true
-        osc.goal.x = 0.01
-        osc.translationalStiffness = [150, 150, 150]
-        osc.rotationalStiffness = [250, 250, 250]
-        osc.config.residualMassVec = [0, 0, 0, 0, 0.1, 0.5, 0.5]
-        var control = DeoxysFrankaControlMessage()
-        control.controllerType = .oscPose
-        control.trajInterpolatorType = .linearPose
-        control.trajInterpolatorTimeFraction = 0.3
-        control.controlMsg = try Google_Protobuf_Any(message: osc, typePrefix: "type.googleapis.com")
-        control.timeout = 0.2
-        control.stateEstimatorMsg = estimator
-        let bytes: [UInt8] = try control.serializedBytes()
+        let bytes: [UInt8] = try DeoxysFrankaControlMessage.referenceOSC(goal: goal).serializedBytes()
         sink += Double(bytes.count)
     }
 

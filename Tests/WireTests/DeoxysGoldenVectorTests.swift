@@ -68,28 +68,28 @@ func encoded(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows -> 
     }
 
     @Test func swiftProtobufOSCPoseMatchesDeoxysBytes() throws {
-        var smoothing = DeoxysExponentialSmoothingConfig()
-        smoothing.alphaQ = 0.9
-        smoothing.alphaDq = 0.9
-        smoothing.alphaEef = 1.0
-        var estimator = DeoxysFrankaStateEstimatorMessage()
-        estimator.estimatorType = .exponentialSmoothingEstimator
-        estimator.config = try Google_Protobuf_Any(message: smoothing, typePrefix: "type.googleapis.com")
-        var osc = DeoxysFrankaOSCPoseControllerMessage()
-        osc.goal.isDelta = true
-        osc.goal.x = 0.01
-        osc.translationalStiffness = [150, 150, 150]
-        osc.rotationalStiffness = [250, 250, 250]
-        osc.config.residualMassVec = [0, 0, 0, 0, 0.1, 0.5, 0.5]
-        var control = DeoxysFrankaControlMessage()
-        control.controllerType = .oscPose
-        control.trajInterpolatorType = .linearPose
-        control.trajInterpolatorTimeFraction = 0.3
-        control.controlMsg = try Google_Protobuf_Any(message: osc, typePrefix: "type.googleapis.com")
-        control.timeout = 0.2
-        control.stateEstimatorMsg = estimator
+        let control = try DeoxysFrankaControlMessage.referenceOSC(goal: TaskSpaceGoal(isDelta: true, x: 0.01))
         let bytes: [UInt8] = try control.serializedBytes()
         #expect(bytes == DeoxysGolden.oscPoseX001)
+    }
+
+    /// Beyond the one golden vector: protobuf-c and swift-protobuf agree byte for byte over
+    /// random goals and every controller preset.
+    @Test(arguments: [FrankaControllerSettings.oscPose, .oscPosition])
+    func protobufCAgreesWithSwiftProtobufOnRandomGoals(settings: FrankaControllerSettings) throws {
+        var random = SeededRandom(seed: 11)
+        let encoder = try FrankaCommandEncoder(osc: settings)
+        for controller in [FrankaControllerType.oscPose, .oscPosition, .oscYaw] {
+            for _ in 0..<200 {
+                func value() -> Double { [0, Double.random(in: -0.05...0.05, using: &random)].randomElement(using: &random)! }
+                let goal = TaskSpaceGoal(
+                    isDelta: Bool.random(using: &random), x: value(), y: value(), z: value(), ax: value(), ay: value(), az: value())
+                let ours = try encoded { try encoder.encodeOSC(controller, goal: goal, into: $0) }
+                let reference: [UInt8] = try DeoxysFrankaControlMessage.referenceOSC(controller, goal: goal, settings: settings)
+                    .serializedBytes()
+                #expect(ours == reference)
+            }
+        }
     }
 
     @Test func swiftProtobufDecodesTheGoldenOSCPoseWithBareTypeURL() throws {

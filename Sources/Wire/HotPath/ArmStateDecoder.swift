@@ -20,17 +20,7 @@ public final class ArmStateDecoder {
     }
 
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(WireDecodeError) -> ArmStateSample {
-        guard bytes.count <= maxMessageBytes else {
-            throw .tooLarge(message: .armState, bytes: bytes.count, limit: maxMessageBytes)
-        }
-        arena.reset()
-        let raw = pld__arm_state__unpack(
-            arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        guard let raw else {
-            if arena.exhausted { throw .arenaExhausted(message: .armState, arenaBytes: arena.capacity) }
-            throw .malformed(message: .armState)
-        }
-        let m = raw.pointee
+        let m = try arena.unpack(bytes, as: .armState, maxBytes: maxMessageBytes, pld__arm_state__unpack)
         let expectedVersion = UInt32(PLD__ARM_PROTOCOL_VERSION__ARM_PROTOCOL_VERSION_CURRENT.rawValue)
         guard m.protocol_version == expectedVersion else {
             throw .protocolVersion(expected: expectedVersion, actual: m.protocol_version)

@@ -29,6 +29,23 @@ final class DecodeArena {
     }
 
     func reset() { wire_arena_reset(arena) }
+
+    /// Unpacks `bytes` with a generated protobuf-c `__unpack` function into this arena,
+    /// refusing inputs over `maxBytes` first. The result lives until the next unpack.
+    func unpack<Message>(
+        _ bytes: UnsafeRawBufferPointer, as message: HotMessage, maxBytes: Int,
+        _ unpackFunction: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<Message>?
+    ) throws(WireDecodeError) -> Message {
+        guard bytes.count <= maxBytes else {
+            throw .tooLarge(message: message, bytes: bytes.count, limit: maxBytes)
+        }
+        reset()
+        guard let raw = unpackFunction(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+            if exhausted { throw .arenaExhausted(message: message, arenaBytes: capacity) }
+            throw .malformed(message: message)
+        }
+        return raw.pointee
+    }
     var exhausted: Bool { arena.pointee.exhausted != 0 }
     /// Most bytes one decode has needed so far; for sizing the arena.
     var highWaterBytes: Int { Int(arena.pointee.high_water) }

@@ -22,17 +22,7 @@ public final class FrankaStateDecoder {
 
     /// Decodes a robot state. Allocation-free.
     public func decodeRobotState(_ bytes: UnsafeRawBufferPointer) throws(WireDecodeError) -> FrankaStateSample {
-        guard bytes.count <= maxMessageBytes else {
-            throw .tooLarge(message: .frankaRobotState, bytes: bytes.count, limit: maxMessageBytes)
-        }
-        arena.reset()
-        let raw = franka_robot_state_message__unpack(
-            arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        guard let raw else {
-            if arena.exhausted { throw .arenaExhausted(message: .frankaRobotState, arenaBytes: arena.capacity) }
-            throw .malformed(message: .frankaRobotState)
-        }
-        let m = raw.pointee
+        let m = try arena.unpack(bytes, as: .frankaRobotState, maxBytes: maxMessageBytes, franka_robot_state_message__unpack)
         var s = FrankaStateSample()
         try copyChecked(m.q, count: m.n_q, into: &s.q, field: .frankaQ)
         try copyChecked(m.dq, count: m.n_dq, into: &s.dq, field: .frankaDq)
@@ -54,17 +44,7 @@ public final class FrankaStateDecoder {
 
     /// Decodes a gripper state. Allocation-free.
     public func decodeGripperState(_ bytes: UnsafeRawBufferPointer) throws(WireDecodeError) -> FrankaGripperSample {
-        guard bytes.count <= maxMessageBytes else {
-            throw .tooLarge(message: .frankaGripperState, bytes: bytes.count, limit: maxMessageBytes)
-        }
-        arena.reset()
-        let raw = franka_gripper_state_message__unpack(
-            arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        guard let raw else {
-            if arena.exhausted { throw .arenaExhausted(message: .frankaGripperState, arenaBytes: arena.capacity) }
-            throw .malformed(message: .frankaGripperState)
-        }
-        let m = raw.pointee
+        let m = try arena.unpack(bytes, as: .frankaGripperState, maxBytes: maxMessageBytes, franka_gripper_state_message__unpack)
         guard m.width.isFinite else { throw .nonFinite(field: .gripperWidth) }
         guard m.max_width.isFinite else { throw .nonFinite(field: .gripperMaxWidth) }
         var s = FrankaGripperSample()
