@@ -130,10 +130,18 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         let bad = good.replacingOccurrences(of: "  rate_hz: 20\n", with: "  rate_hz: fast\n")
         #expect(bad != good)
         let line = bad.components(separatedBy: "\n").firstIndex(of: "  rate_hz: fast")! + 1
-        // Written next to the original so its relative calibration path still resolves.
-        let path = root.appendingPathComponent("RobotConfigs/.cli-test-\(UUID().uuidString.prefix(8)).yaml").path
+        // A scratch copy of the repository layout, so the relative calibration path resolves and
+        // the repository itself is never written to.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pld-cli-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for folder in ["RobotConfigs", "Calibration"] {
+            try FileManager.default.createDirectory(at: scratch.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(
+            at: root.appendingPathComponent("Calibration/franka_sim.yaml"),
+            to: scratch.appendingPathComponent("Calibration/franka_sim.yaml"))
+        let path = scratch.appendingPathComponent("RobotConfigs/bad.yaml").path
         try bad.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
         for arguments in [["config", "check", path], ["run", "--config", path]] {
             let result = try PythonPeer.run(BuiltProducts.executable("pld"), arguments)
             #expect(result.status == 1)
