@@ -37,13 +37,9 @@ func fullFrankaState(frame: UInt64 = 42) -> DeoxysFrankaRobotStateMessage {
 }
 
 func decodeState(_ bytes: [UInt8], _ decoder: FrankaStateDecoder = FrankaStateDecoder()) throws(WireDecodeError) -> FrankaStateSample {
-    do {
-        return try bytes.withUnsafeBytes { raw in try decoder.decodeRobotState(raw) }
-    } catch let error as WireDecodeError {
-        throw error
-    } catch {
-        fatalError("unexpected error type")
-    }
+    // Array.withUnsafeBytes rethrows untyped errors; carry the typed one out in a Result.
+    let result = bytes.withUnsafeBytes { raw in Result { () throws(WireDecodeError) in try decoder.decodeRobotState(raw) } }
+    return try result.get()
 }
 
 @Suite struct HotPathDecodeTests {
