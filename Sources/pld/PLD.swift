@@ -10,16 +10,16 @@ struct PLD: ParsableCommand {
         commandName: "pld",
         abstract: "Run self-improving VLA policies (Probe, Learn, Distill) on Franka and YAM arms.",
         discussion: """
-            A run drives the arms over ZeroMQ at the control rate: each tick takes the base VLA's
-            action (openpi websocket protocol, asynchronous chunks), adds a small residual scaled
-            by xi once the episode's handoff step is reached, passes the safety chain and commands
-            the arms. Episodes are recorded for SFT. Operators stop, reset, pause and watch a run
+            A run drives the arms over ZeroMQ at the control rate: each tick takes the base VLA's \
+            action (openpi websocket protocol, asynchronous chunks), adds a small residual scaled \
+            by xi once the episode's handoff step is reached, passes the safety chain and commands \
+            the arms. Episodes are recorded for SFT. Operators stop, reset, pause and watch a run \
             from any terminal with `pld estop`, `pld reset`, `pld status`.
 
-            `pld sim` stands in for the arms, cameras and the VLA server with MuJoCo physics and
+            `pld sim` stands in for the arms, cameras and the VLA server with MuJoCo physics and \
             the same wire protocols; `pld demo` runs everything on the embedded default.
 
-            The hardware e-stop remains the emergency stop: `pld estop` is a controlled software
+            The hardware e-stop remains the emergency stop: `pld estop` is a controlled software \
             stop (category 2: hold under power).
             """,
         version: "pld \(softwareVersion)",
