@@ -1,4 +1,5 @@
 import Drivers
+import MuJoCo
 import Policies
 import Recording
 import Testing

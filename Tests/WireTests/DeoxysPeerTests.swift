@@ -14,7 +14,7 @@ import ZeroMQ
         let context = try Context()
         let publisher = try Socket(context: context, type: .pub)
         try publisher.bind("tcp://127.0.0.1:*")
-        let endpoint = try #require(try publisher.lastEndpoint)
+        let endpoint = try publisher.lastEndpoint
         let peer = try PythonPeer.launch("deoxys_peer.py", [modules, "receive-control", endpoint])
         defer { peer.stop() }
         try peer.waitForLine(prefix: "ready", timeoutMilliseconds: 10_000)

@@ -198,7 +198,7 @@ func decodeState(_ bytes: [UInt8], _ decoder: FrankaStateDecoder = FrankaStateDe
         #expect(hold.qTargetRad.isEmpty)
         q[2] = .nan
         var buffer = [UInt8](repeating: 0, count: 256)
-        buffer.withUnsafeMutableBytes { out in
+        _ = buffer.withUnsafeMutableBytes { out in
             #expect(throws: WireEncodeError.nonFinite(field: .commandQ)) {
                 try encoder.encodeTarget(sequence: 11, sentUnixNanos: 0, qTarget: q, gripperTarget: 0, into: out)
             }

@@ -47,7 +47,10 @@ struct Keys: ParsableCommand {
                 let pair = try CurveKeyPair.generate()
                 let certificate = CurveCertificate(publicKey: pair.publicKey, secretKey: pair.secretKey)
                 // Create the secret file owner-only before any byte of the key is written.
-                files.createFile(atPath: secretURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
+                guard files.createFile(atPath: secretURL.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                    printError("pld keys generate: cannot create \(secretURL.path)")
+                    throw ExitCode.failure
+                }
                 try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretURL.path)
                 try Data(certificate.secretText!.utf8).write(to: secretURL)
                 try Data(certificate.publicText.utf8).write(to: publicURL)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Drivers
+import MuJoCo
 import Policies
 import Recording
 import ZeroMQ

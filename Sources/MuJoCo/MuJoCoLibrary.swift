@@ -1,7 +1,5 @@
-// Drivers: the runtime's side of every link to an arm, camera or feature node
-// (FrankaLink over the deoxys wire, YAMLink over the PLD arm protocol) and the kinematics those
-// links use. The links themselves arrive with the arms issue; this file reports the MuJoCo build
-// the kinematics will run on, so `pld version` and bug reports name it.
+// MuJoCo: the only module that touches the MuJoCo C API. Kinematics (Drivers) and physics
+// (Simulation) go through it.
 import CMuJoCo
 
 /// The MuJoCo library this binary is linked against.
