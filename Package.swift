@@ -35,6 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
         // Offscreen OpenGL for MuJoCo's renderer (sim cameras) without a display.
         .systemLibrary(
             name: "COSMesa", pkgConfig: "osmesa",
@@ -56,6 +59,8 @@ let package = Package(
             ],
             exclude: ["proto"]),
 
+        // JPEG encoding (sim cameras) and decoding (camera feeds, observation assembly).
+        .target(name: "TurboJPEG", dependencies: ["CTurboJPEG"]),
         // Thin typed wrapper over MuJoCo (models, data, kinematics, offscreen rendering) and the
         // MJCF models of this repository (Sources/MuJoCo/Models: robots and sim scenes).
         .target(name: "MuJoCo", dependencies: ["CMuJoCo", "COSMesa"], resources: [.copy("Models")]),
@@ -78,7 +83,7 @@ let package = Package(
                 "ZeroMQ", "Wire", "PLDCore", "Drivers", "Policies", "Safety", "Tasks", "Recording",
                 "Learning",
             ]),
-        .target(name: "Simulation", dependencies: ["ZeroMQ", "Wire", "PLDCore", "Drivers", "MuJoCo"]),
+        .target(name: "Simulation", dependencies: ["ZeroMQ", "Wire", "PLDCore", "Drivers", "MuJoCo", "TurboJPEG"]),
 
         // MARK: Command line.
         .executableTarget(
@@ -109,6 +114,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport", "pld-test-peer"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport", "pld-test-peer"]),
         .testTarget(name: "PLDCoreTests", dependencies: ["PLDCore", "TestSupport"]),
+        .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
         .testTarget(
