@@ -77,6 +77,20 @@ extension MJData {
         return MJPose(position: SIMD3(p[0], p[1], p[2]), rotation: MJRotationMatrix(rowMajor: pointer.pointee.xmat! + 9 * b))
     }
 
+    /// World position of a geom's centre in metres (`geom_xpos`).
+    public func position(of geom: MJGeomID) -> SIMD3<Double> {
+        let g = model.checked(geom)
+        let p = pointer.pointee.geom_xpos! + 3 * g
+        return SIMD3(p[0], p[1], p[2])
+    }
+
+    /// World pose of a geom (`geom_xpos`, `geom_xmat`).
+    public func pose(of geom: MJGeomID) -> MJPose {
+        let g = model.checked(geom)
+        let p = pointer.pointee.geom_xpos! + 3 * g
+        return MJPose(position: SIMD3(p[0], p[1], p[2]), rotation: MJRotationMatrix(rowMajor: pointer.pointee.geom_xmat! + 9 * g))
+    }
+
     /// World position of a body's centre of mass (`xipos`).
     public func centerOfMass(of body: MJBodyID) -> SIMD3<Double> {
         let b = checked(body)
