@@ -57,6 +57,9 @@ public final class MJData {
     /// Generalized accelerations (`qacc`, nv) from the last ``forward()``/``step()``.
     public var qacc: MJArray { MJArray(owner: self, base: pointer.pointee.qacc, count: model.nv) }
 
+    /// The constraint solver's warm start (`qacc_warmstart`, nv); part of ``MJState``.
+    var qaccWarmstart: MJArray { MJArray(owner: self, base: pointer.pointee.qacc_warmstart, count: model.nv) }
+
     /// Simulation time in seconds (`time`).
     public var timeSeconds: Double {
         get { pointer.pointee.time }
