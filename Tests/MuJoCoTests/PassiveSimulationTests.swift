@@ -33,6 +33,9 @@ struct PassiveSimulationTests {
         #expect(abs(cube.z - (tableTop + 0.025)) < 0.002, "cube centre at \(cube.z), table top at \(tableTop)")
         #expect(abs(cube.x - 0.5) < 0.01 && abs(cube.y + 0.2) < 0.01, "cube did not move: \(cube)")
         #expect(data.touching(try model.geom(named: "cube"), try model.geom(named: "table")))
+        // The table carries the cube's weight (0.125 kg).
+        let support = data.normalForce(between: try model.body(named: "cube"), and: .world)
+        #expect(abs(support - model.mass(of: try model.body(named: "cube")) * 9.81) < 0.05, "support \(support) N")
     }
 
     @Test func yamGPUInsertion_cardStaysOnTheTableAfter10Seconds() throws {
@@ -102,6 +105,16 @@ struct PassiveSimulationTests {
         data.setControl(28, of: try model.actuator(named: "joint2"))
         data.step(count: 1000)
         #expect(data.position(of: joint2) < 3.66519 + 0.03, "joint2 stops at its upper limit")
+    }
+
+    @Test func yamGripperServoOpensBothCoupledFingers() throws {
+        let model = try MJCFModel.yam.load()
+        let data = try MJData(model: model)
+        data.setControl(0.03, of: try model.actuator(named: "gripper"))
+        data.step(count: 1000)
+        let finger1 = data.position(of: try model.joint(named: "finger1"))
+        let finger2 = data.position(of: try model.joint(named: "finger2"))
+        #expect(abs(finger1 - 0.03) < 0.002 && abs(finger2 - 0.03) < 0.002, "fingers at \(finger1), \(finger2)")
     }
 
     @Test func workspaceBoxContainsAndClamps() throws {
