@@ -33,7 +33,27 @@ public final class MJData {
         mj_forward(m, pointer)
     }
 
+    /// A new data holding a full copy of `other`'s state and derived quantities
+    /// (`mj_copyData`), e.g. a snapshot for a render thread. Allocates.
+    public init(copying other: MJData) throws(MuJoCoError) {
+        guard let data = mj_copyData(nil, other.m, other.pointer) else {
+            throw MuJoCoError(.invalidArgument, message: "mj_copyData failed (out of memory?)", operation: "copy data of \(other.model.source)")
+        }
+        self.model = other.model
+        self.pointer = data
+        self.m = other.m
+    }
+
     deinit { mj_deleteData(pointer) }
+
+    /// Overwrites this data with a full copy of `other` (`mj_copyData` into existing storage):
+    /// how a render or recording thread takes a snapshot of the physics state without
+    /// allocating. Both must belong to the same model, and `other` must not be stepped while
+    /// the copy runs (the caller synchronises the two threads).
+    public func copy(from other: MJData) {
+        precondition(other.model === model, "data of \(other.model.source) copied into data of \(model.source)")
+        _ = mj_copyData(pointer, m, other.pointer)
+    }
 
     // MARK: State arrays
 

@@ -10,9 +10,6 @@ struct ModelLoadingTests {
         #expect(model.nq > 0)
         #expect(model.nu > 0)
         #expect(model.offscreenWidth >= 640 && model.offscreenHeight >= 480)
-        if ProcessInfo.processInfo.environment["MJ_DUMP_SCENES"] != nil, bundled.isGenerated {
-            try bundled.xml().write(toFile: "/tmp/\(bundled.rawValue).xml", atomically: true, encoding: .utf8)
-        }
     }
 
     @Test func panda_hasTheSpecifiedJointsRangesAndActuators() throws {

@@ -64,6 +64,14 @@ struct PassiveSimulationTests {
         data.qvel[0] = 0.5
         data.step(count: 200)
         #expect(abs(data.qpos[0] - first[0]) > 1e-3)
+
+        // A full copy (mj_copyData) carries the state, and copying into it again refreshes it.
+        let snapshot = try MJData(copying: data)
+        #expect(snapshot.qpos.values == data.qpos.values && snapshot.timeSeconds == data.timeSeconds)
+        data.step(count: 10)
+        #expect(snapshot.timeSeconds < data.timeSeconds)
+        snapshot.copy(from: data)
+        #expect(snapshot.qpos.values == data.qpos.values && snapshot.timeSeconds == data.timeSeconds)
     }
 
     @Test func massMatrixIsSymmetricPositiveDiagonalAndBiasHoldsGravity() throws {
