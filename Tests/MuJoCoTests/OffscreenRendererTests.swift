@@ -71,8 +71,8 @@ struct OffscreenRendererTests {
         try data.resetToKeyframe(named: "home")
         let exterior = try model.camera(named: "exterior")
         var lines: [String] = []
-        for (width, height) in [(224, 224), (320, 240)] {
-            let renderer = try OffscreenRenderer(model: model, width: width, height: height)
+        for (width, height, shadows) in [(224, 224, true), (320, 240, true), (224, 224, false)] {
+            let renderer = try OffscreenRenderer(model: model, width: width, height: height, shadows: shadows)
             var rgb = renderer.makeImageBuffer()
             renderer.render(camera: exterior, data: data, into: &rgb)  // warm-up
             let frames = 10
@@ -83,7 +83,7 @@ struct OffscreenRendererTests {
             }
             let elapsed = ContinuousClock.now - start
             let perFrame = Double(elapsed.components.attoseconds) / 1e15 / Double(frames) + Double(elapsed.components.seconds) * 1000 / Double(frames)
-            lines.append("\(width)×\(height): \(String(format: "%.1f", perFrame)) ms/frame")
+            lines.append("\(width)×\(height)\(shadows ? "" : " without shadows"): \(String(format: "%.1f", perFrame)) ms/frame")
             #expect(perFrame < 1000, "a frame renders in under a second")
         }
         print("OffscreenRenderer (OSMesa, franka_cube exterior): " + lines.joined(separator: ", "))
