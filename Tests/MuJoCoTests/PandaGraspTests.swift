@@ -63,7 +63,7 @@ struct PandaGraspTests {
         let above = solveIK(arm, position: cube + [0, 0, 0.12], rotation: down, from: home)
         let grasp = solveIK(arm, position: cube + [0, 0, 0.005], rotation: down, from: above)
         let lifted = solveIK(arm, position: cube + [0, 0, 0.15], rotation: down, from: grasp)
-        #expect(simd_distance(arm.position(q: grasp), cube + [0, 0, 0.005]) < 0.002, "IK reaches the cube")
+        #expect(distanceBetween(arm.position(q: grasp), cube + [0, 0, 0.005]) < 0.002, "IK reaches the cube")
 
         let kp: [Double] = [600, 600, 600, 600, 250, 150, 50]
         let kd: [Double] = [50, 50, 50, 50, 20, 20, 10]
@@ -95,7 +95,7 @@ struct PandaGraspTests {
         let held = data.position(of: cubeBody)
         #expect(squeeze > 5, "fingers squeeze the cube (\(squeeze) N)")
         #expect(held.z > cube.z + 0.1, "cube lifted off the table: \(held)")
-        #expect(simd_distance(held, data.position(of: try model.site(named: "ee"))) < 0.02, "cube stays between the fingers")
+        #expect(distanceBetween(held, data.position(of: try model.site(named: "ee"))) < 0.02, "cube stays between the fingers")
         #expect(data.warningCount == 0)
     }
 }
@@ -107,7 +107,7 @@ func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
     return SIMD3(x, y, z)
 }
 
-func simd_distance(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
+func distanceBetween(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
     let d = a - b
     return (d * d).sum().squareRoot()
 }
