@@ -12,9 +12,11 @@ Contract (pld_arm.proto header, yam.md §12):
 - DAMPING: only when damp_after_s > 0 (off by default on real hardware, see README): after that
   long without any command or motion request, i2rt's gravity-compensation idle (the arm floats,
   damped). ClearErrors returns to HOLDING at the measured position.
-- ERROR: any i2rt failure. The loop stops commanding, closes the i2rt robot (the motors fall
-  into their own timeout/damping) and ignores commands; only ClearErrors, which re-creates the
-  robot through i2rt with the startup check, returns to HOLDING.
+- ERROR: any i2rt failure. The loop stops commanding (the motors fall into their own
+  timeout/damping) and ignores commands; only ClearErrors returns to HOLDING: it closes the
+  failed i2rt robot and re-creates it through i2rt, with the startup check. The failed robot
+  is not closed before that, because i2rt's close sets all torques to zero, which would drop
+  the arm if its CAN thread were still alive; that step is left to the human-confirmed path.
 - ArmState is published at state_rate_hz whatever the mode. The control REP answers every
   request, with ok = false and a one-line error when it cannot be honoured.
 """
@@ -123,7 +125,7 @@ class DriverLoop:
         self.next_state_due = now
         self.last_tick = now
         self.gains: Optional[Tuple[np.ndarray, np.ndarray]] = None
-        self.closing: Optional[threading.Thread] = None
+        self.failed_arm: Optional[I2rtArm] = None  # in ERROR, until ClearErrors closes it
         self.reinit: Optional[Future] = None
         self.reinit_request_id = 0
         self.stats = LoopStats(now)
@@ -253,18 +255,15 @@ class DriverLoop:
                 self.fault_message = ""
 
     def enter_error(self, message: str) -> None:
-        if self.mode == ERROR and self.arm is None:
+        if self.mode == ERROR:
             return
-        log.error("%s -> ERROR: %s; stopped commanding, closing i2rt; send ClearErrors to re-create the robot", mode_name(self.mode), message)
+        log.error("%s -> ERROR: %s; stopped commanding; send ClearErrors to re-create the robot", mode_name(self.mode), message)
         self.mode = ERROR
         self.fault_message = message
         self.motion = None
         self.gripper_goal = None
         self.hold_latched = False
-        arm, self.arm = self.arm, None
-        if arm is not None:
-            self.closing = threading.Thread(target=arm.close, name="yam_driver_close", daemon=True)
-            self.closing.start()
+        self.failed_arm, self.arm = self.arm, None
 
     def enter_damping(self, reason: str) -> None:
         assert self.arm is not None
@@ -442,14 +441,12 @@ class DriverLoop:
             return self.reply(request_id)
         if self.mode != ERROR:
             return self.reply(request_id)
-        closing = self.closing
-        log.info("ClearErrors: re-creating the i2rt robot on %s", self.cfg.can)
+        failed, self.failed_arm = self.failed_arm, None
+        log.info("ClearErrors: closing the failed i2rt robot and re-creating it on %s", self.cfg.can)
 
         def recreate() -> I2rtArm:
-            if closing is not None:
-                closing.join(CLOSE_WAIT_S)
-                if closing.is_alive():
-                    raise RuntimeError(f"the previous i2rt robot did not close within {CLOSE_WAIT_S:g} s")
+            if failed is not None:
+                _close_within(failed, CLOSE_WAIT_S)
             arm, warnings = self.create_arm()
             for w in warnings:
                 log.warning("%s", w)
@@ -469,16 +466,20 @@ class DriverLoop:
             self.fault_message = f"ClearErrors failed: {text}"
             log.error("%s", self.fault_message)
             return self.reply(request_id, error=self.fault_message)
-        self.arm = arm
-        self.ranges = arm.ranges
-        self.closing = None
         try:
             if self.gains is not None:
                 arm.set_gains(*self.gains)
             self.obs = arm.observe()
         except MotorFault as exc:
-            self.enter_error(str(exc))  # closes the new arm again
-            return self.reply(request_id, error=str(exc))
+            self.fault_message = f"ClearErrors failed: {exc}"
+            log.error("%s", self.fault_message)
+            try:
+                _close_within(arm, CLOSE_WAIT_S)
+            except RuntimeError as close_exc:
+                log.error("%s", close_exc)
+            return self.reply(request_id, error=self.fault_message)
+        self.arm = arm
+        self.ranges = arm.ranges
         self.target_q = self.obs.q_rad.copy()
         self.target_g = self.obs.gripper_position
         self.last_command_rx = None
@@ -513,8 +514,13 @@ class DriverLoop:
                 log.info("closing i2rt")
                 self.arm.close()
                 self.arm = None
-        if self.closing is not None:
-            self.closing.join(CLOSE_WAIT_S)
+        if self.failed_arm is not None:
+            log.info("closing the failed i2rt robot")
+            try:
+                _close_within(self.failed_arm, CLOSE_WAIT_S)
+            except RuntimeError as exc:
+                log.error("%s", exc)
+            self.failed_arm = None
 
     def log_stats(self, now: float) -> None:
         s = self.stats
@@ -524,6 +530,15 @@ class DriverLoop:
             s.ticks / span, s.overruns, s.max_tick_s * 1e3, s.feeds / span, s.states / span, s.applied, s.refused, s.ignored, mode_name(self.mode),
         )
         s.reset(now)
+
+
+def _close_within(arm: I2rtArm, timeout_s: float) -> None:
+    """Close an i2rt robot on a helper thread; raises when it does not finish in time."""
+    closer = threading.Thread(target=arm.close, name="yam_driver_close", daemon=True)
+    closer.start()
+    closer.join(timeout_s)
+    if closer.is_alive():
+        raise RuntimeError(f"the failed i2rt robot did not close within {timeout_s:g} s")
 
 
 def _run_in_background(work: Callable[[], I2rtArm], name: str) -> Future:

@@ -124,7 +124,7 @@ class I2rtArm:
         self.ranges = ranges
         self._fault_mark = fault_mark
         self._gains_before_damping: Optional[Tuple[np.ndarray, np.ndarray]] = None
-        info = robot.get_robot_info()
+        info = robot_info(robot)
         self.default_kp = np.array(info["kp"], dtype=float).copy()
         self.default_kd = np.array(info["kd"], dtype=float).copy()
         effort = info.get("limit_gripper_effort")
@@ -151,7 +151,7 @@ class I2rtArm:
         except Exception as exc:
             raise StartupError(f"i2rt could not create the robot on {channel}: {_one_line(exc)}") from None
         try:
-            ranges, warnings = model_ranges(arm_type, robot.get_robot_info().get("joint_limits"))
+            ranges, warnings = model_ranges(arm_type, robot_info(robot).get("joint_limits"))
             arm = cls(robot, gripper_type, ranges, mark)
             expected = N_ARM + (1 if arm.has_gripper else 0)
             if robot.num_dofs() != expected:
@@ -229,7 +229,7 @@ class I2rtArm:
             raise MotorFault(f"i2rt update_kp_kd failed: {_one_line(exc)}") from None
 
     def current_gains(self) -> Tuple[np.ndarray, np.ndarray]:
-        info = self.robot.get_robot_info()
+        info = robot_info(self.robot)
         return np.array(info["kp"], dtype=float).copy(), np.array(info["kd"], dtype=float).copy()
 
     def enter_damping(self) -> None:
@@ -253,6 +253,22 @@ class I2rtArm:
 
     def close(self) -> None:
         _close_quietly(self.robot)
+
+
+def robot_info(robot: Any) -> dict:
+    """`get_robot_info()`, or the same keys read from the robot when it fails: i2rt's
+    MotorChainRobot raises AttributeError there on a robot without a gripper, because
+    `_limit_gripper_force` is only set when a gripper is attached."""
+    try:
+        return dict(robot.get_robot_info())
+    except Exception as exc:
+        log.debug("get_robot_info failed (%s); reading kp, kd, joint limits from the robot", _one_line(exc))
+        info = {}
+        for key, attr in (("kp", "_kp"), ("kd", "_kd"), ("joint_limits", "_joint_limits"), ("gripper_limits", "_gripper_limits")):
+            info[key] = getattr(robot, attr, None)
+        if info["kp"] is None or info["kd"] is None:
+            raise
+        return info
 
 
 def _enum_from_name(enum_type: Any, name: str) -> Any:

@@ -46,6 +46,8 @@ class MotorChainRobot:
         self._gripper_index = gripper_index
         self._gripper_limits = gripper_limits
         self._idle = False
+        if gripper_index is not None:  # as in i2rt: only set when a gripper is attached
+            self._limit_gripper_force = 50.0
         self._command_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._commands = {"pos": np.zeros(n), "kp": np.zeros(n), "kd": np.zeros(n)}
@@ -180,7 +182,9 @@ class MotorChainRobot:
             "joint_limits": self._joint_limits,
             "gripper_limits": self._gripper_limits,
             "gripper_index": self._gripper_index,
-            "limit_gripper_effort": 50.0,
+            # i2rt reads self._limit_gripper_force here, which only exists with a gripper, so on
+            # a gripper-less robot this raises AttributeError, as i2rt does.
+            "limit_gripper_effort": self._limit_gripper_force,
         }
 
     def close(self) -> None:
