@@ -9,6 +9,7 @@ here with pyzmq and the generated pldproto modules.
 """
 
 import math
+import re
 import signal
 import sys
 import time
@@ -108,15 +109,9 @@ def test_out_of_range_targets_are_clipped_to_unwidened_model_ranges(driver):
     assert "clipped to the model ranges" in driver.log()
 
 
-@pytest.mark.parametrize(
-    "case",
-    ["wrong protocol version", "NaN joint", "infinite joint", "five joints", "seven joints", "NaN gripper", "undecodable bytes", "oversized frame"],
-)
-def test_bad_commands_are_refused_and_the_arm_keeps_its_target(driver, case):
+def test_bad_commands_are_refused_and_the_arm_keeps_its_target(driver):
     rt = driver.runtime
-    s = track(driver, POSE_A)
-    good_seq = s.last_command_sequence
-    bad = {
+    bad_commands = {
         "wrong protocol version": lambda: rt.command(POSE_B, version=2).SerializeToString(),
         "NaN joint": lambda: rt.command([math.nan] + POSE_B[1:]).SerializeToString(),
         "infinite joint": lambda: rt.command(POSE_B[:5] + [math.inf]).SerializeToString(),
@@ -125,15 +120,19 @@ def test_bad_commands_are_refused_and_the_arm_keeps_its_target(driver, case):
         "NaN gripper": lambda: rt.command(POSE_B, gripper=math.nan).SerializeToString(),
         "undecodable bytes": lambda: b"\xff\xff\xff\xff not a protobuf",
         "oversized frame": lambda: rt.command(POSE_B).SerializeToString() + b"\x00" * 5000,
-    }[case]()
-    rt.stream_raw(bad)
-    # Refused commands do not count as commands: the driver times out into HOLDING on POSE_A.
-    s = rt.wait_state(lambda s: s.mode == HOLDING, 2.0, "HOLDING while only bad commands arrive")
-    assert s.last_command_sequence == good_seq
-    time.sleep(0.2)
-    stats = driver.bench.stats()
-    assert near(stats["last_command"][:6], POSE_A, 1e-12)
-    assert near(stats["joint_pos"][:6], POSE_A, 2e-3)
+    }
+    for case, make in bad_commands.items():
+        pose = POSE_A if case.startswith(("w", "i", "s", "u")) else HOME  # a different start each time
+        s = track(driver, pose)
+        good_seq = s.last_command_sequence
+        rt.stream_raw(make())
+        # Refused commands do not count as commands: the driver times out into HOLDING.
+        s = rt.wait_state(lambda s: s.mode == HOLDING, 2.0, f"HOLDING while only bad commands arrive ({case})")
+        assert s.last_command_sequence == good_seq, case
+        time.sleep(0.1)
+        stats = driver.bench.stats()
+        assert near(stats["last_command"][:6], pose, 1e-12), case
+        assert near(stats["joint_pos"][:6], pose, 2e-3), case
     assert "refused ArmCommand" in driver.log()
 
 
@@ -181,6 +180,19 @@ def test_move_to_joints_interpolates_then_holds(driver):
     # too fast for max_move_speed_rad_per_s (1 rad/s): refused, naming the duration needed
     reply = rt.request(move_to_joints=pld_arm_pb2.MoveToJoints(q_target_rad=POSE_B, duration_s=0.05))
     assert not reply.ok and "max_move_speed_rad_per_s" in reply.error and "\n" not in reply.error
+
+
+def test_hold_command_stops_a_move_where_it_is(driver):
+    rt = driver.runtime
+    reply = rt.request(move_to_joints=pld_arm_pb2.MoveToJoints(q_target_rad=POSE_A, duration_s=1.0))
+    assert reply.ok, reply.error
+    rt.wait_state(lambda s: s.mode == MOVING and not near(s.q_rad, HOME, 0.05), 2.0, "moving away from HOME")
+    seq = rt.stream(rt.command(hold=True))
+    rt.wait_state(lambda s: s.mode == HOLDING and s.last_command_sequence == seq, 1.0, "HOLDING on hold=true")
+    latched = driver.bench.stats()["last_command"][:6]
+    assert not near(latched, POSE_A, 0.05)
+    time.sleep(0.5)  # past the move's end time: it does not resume
+    assert near(driver.bench.stats()["last_command"][:6], latched, 1e-12)
 
 
 def test_gripper_command_moves_the_gripper_at_its_speed(driver):
@@ -364,7 +376,9 @@ def test_startup_outside_model_limits_exits_with_a_clear_error(driver_factory):
     assert rc == 1
     errors = [line for line in d.log().splitlines() if line.startswith("yam_driver: error:")]
     assert len(errors) == 1
-    assert "joint1 at 3.3416 rad is outside [-2.61799, 3.14159] ± 0.1 rad" in errors[0], errors[0]
+    # i2rt's PD hold pulls the joint towards its widened clip (3.29159) before the driver reads it,
+    # so the value reported depends on timing.
+    assert re.search(r"joint1 at 3\.(29|3[0-4])\d* rad is outside \[-2\.61799, 3\.14159\] ± 0\.1 rad", errors[0]), errors[0]
     assert "zero" in errors[0]
     assert d.events.read_text().splitlines()[-1] == "close"
 
