@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import PROTOCOL_VERSION, free_port, wait_until
+from conftest import free_port
 from pldproto import pld_arm_pb2
 
 HOME = [0.0, 1.047, 1.047, 0.0, 0.0, 0.0]

@@ -8,14 +8,15 @@ with a one-line reason, which becomes `ok: false` in the reply.
 """
 
 import math
-from typing import List, Sequence
+from typing import Any, List, Sequence
 
 import numpy as np
 
-from arm_model import JOINT_NAMES, JointRanges
+from arm_model import GRIPPER_STROKE_M, JOINT_NAMES, YAM_XML_EFFORT_NM, JointRanges
 from pldproto import pld_arm_pb2
 
 PROTOCOL_VERSION = pld_arm_pb2.ARM_PROTOCOL_VERSION_CURRENT
+DRIVER_VERSION = "0.1.0"
 MAX_REQUEST_BYTES = 65536
 MAX_MOVE_DURATION_S = 120.0
 # Damiao MIT-mode gain encoding ranges (i2rt motor_drivers/utils.py, yam.md §1).
@@ -118,3 +119,29 @@ def _check_range(what: str, values: Sequence[float], upper: float) -> None:
     for i, v in enumerate(values):
         if not (math.isfinite(v) and 0.0 <= v <= upper):
             raise RequestRefused(f"{what}[{i}] = {v} must be in [0, {upper:g}]")
+
+
+def hello_reply(cfg: Any, ranges: JointRanges, has_gripper: bool, gripper_max_effort: float, driver_name: str) -> pld_arm_pb2.HelloReply:
+    """The HelloReply of this driver: identity, joints, un-widened limits, gripper, rates and timeouts."""
+    limits = [
+        pld_arm_pb2.JointLimit(name=n, lower_rad=float(lo), upper_rad=float(hi), max_velocity_rad_per_s=0.0, max_effort_nm=YAM_XML_EFFORT_NM)
+        for n, lo, hi in zip(JOINT_NAMES, ranges.lower_rad, ranges.upper_rad)
+    ]
+    gripper = pld_arm_pb2.GripperLimits(
+        present=has_gripper,
+        stroke_m=GRIPPER_STROKE_M.get(cfg.gripper, 0.0),
+        max_speed_per_s=cfg.gripper_max_speed_per_s if has_gripper else 0.0,
+        max_effort=gripper_max_effort if has_gripper else 0.0,
+    )
+    return pld_arm_pb2.HelloReply(
+        protocol_version=PROTOCOL_VERSION,
+        arm_name=cfg.arm,
+        driver_name=driver_name,
+        driver_version=DRIVER_VERSION,
+        joint_names=list(JOINT_NAMES),
+        joint_limits=limits,
+        gripper=gripper,
+        state_rate_hz=cfg.state_rate_hz,
+        command_timeout_s=cfg.command_timeout_s,
+        motor_timeout_s=cfg.motor_timeout_s,
+    )

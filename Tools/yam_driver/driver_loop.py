@@ -27,20 +27,20 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
-from arm_model import GRIPPER_STROKE_M, JOINT_NAMES, YAM_XML_EFFORT_NM
+from arm_model import JOINT_NAMES
 from command_gate import CommandRefused, gate_command
-from control_requests import RequestRefused, check_request, decode_request
+from control_requests import RequestRefused, check_request, decode_request, hello_reply
 from driver_config import DriverConfig
 from i2rt_arm import I2rtArm, MotorFault, Observation, i2rt_version
+from loop_support import LoopStats, Throttle, close_within, run_in_background
 from pldproto import pld_arm_pb2
 
 log = logging.getLogger("yam_driver")
 
-DRIVER_VERSION = "0.1.0"
 PROTOCOL_VERSION = pld_arm_pb2.ARM_PROTOCOL_VERSION_CURRENT
 TRACKING = pld_arm_pb2.DRIVER_MODE_TRACKING
 HOLDING = pld_arm_pb2.DRIVER_MODE_HOLDING
@@ -67,36 +67,6 @@ class Motion:
     end_g: float
     start_s: float
     duration_s: float
-
-
-class LoopStats:
-    """Counters logged every STATS_INTERVAL_S."""
-
-    def __init__(self, now: float) -> None:
-        self.reset(now)
-
-    def reset(self, now: float) -> None:
-        self.since = now
-        self.ticks = self.overruns = self.feeds = self.states = 0
-        self.applied = self.refused = self.ignored = 0
-        self.max_tick_s = 0.0
-
-
-class Throttle:
-    """Logs the first message of a kind, then at most one summary per interval."""
-
-    def __init__(self, interval_s: float = 5.0) -> None:
-        self.interval_s = interval_s
-        self.last: Dict[str, Tuple[float, int]] = {}
-
-    def warn(self, key: str, text: str, now: float) -> None:
-        last, suppressed = self.last.get(key, (-math.inf, 0))
-        if now - last >= self.interval_s:
-            more = f" ({suppressed} more like it suppressed)" if suppressed else ""
-            log.warning("%s%s", text, more)
-            self.last[key] = (now, 0)
-        else:
-            self.last[key] = (last, suppressed + 1)
 
 
 class DriverLoop:
@@ -333,7 +303,7 @@ class DriverLoop:
             request_id = req.request_id
             kind = check_request(req, self.has_gripper, self.ranges)
             if kind == "hello":
-                return self.reply(request_id, hello=self.hello_reply())
+                return self.reply(request_id, hello=hello_reply(self.cfg, self.ranges, self.has_gripper, self.gripper_max_effort, self.driver_name))
             if kind == "ping":
                 pong = pld_arm_pb2.Pong(client_unix_ns=req.ping.client_unix_ns, driver_unix_ns=time.time_ns())
                 return self.reply(request_id, pong=pong)
@@ -359,30 +329,6 @@ class DriverLoop:
     def reply(request_id: int, error: Optional[str] = None, **payload) -> pld_arm_pb2.ArmReply:
         return pld_arm_pb2.ArmReply(
             protocol_version=PROTOCOL_VERSION, request_id=request_id, ok=error is None, error=error or "", **payload
-        )
-
-    def hello_reply(self) -> pld_arm_pb2.HelloReply:
-        limits = [
-            pld_arm_pb2.JointLimit(name=n, lower_rad=float(lo), upper_rad=float(hi), max_velocity_rad_per_s=0.0, max_effort_nm=YAM_XML_EFFORT_NM)
-            for n, lo, hi in zip(JOINT_NAMES, self.ranges.lower_rad, self.ranges.upper_rad)
-        ]
-        gripper = pld_arm_pb2.GripperLimits(
-            present=self.has_gripper,
-            stroke_m=GRIPPER_STROKE_M.get(self.cfg.gripper, 0.0),
-            max_speed_per_s=self.cfg.gripper_max_speed_per_s if self.has_gripper else 0.0,
-            max_effort=self.gripper_max_effort if self.has_gripper else 0.0,
-        )
-        return pld_arm_pb2.HelloReply(
-            protocol_version=PROTOCOL_VERSION,
-            arm_name=self.cfg.arm,
-            driver_name=self.driver_name,
-            driver_version=DRIVER_VERSION,
-            joint_names=list(JOINT_NAMES),
-            joint_limits=limits,
-            gripper=gripper,
-            state_rate_hz=self.cfg.state_rate_hz,
-            command_timeout_s=self.cfg.command_timeout_s,
-            motor_timeout_s=self.cfg.motor_timeout_s,
         )
 
     def refuse_unless_driving(self, what: str) -> None:
@@ -446,13 +392,13 @@ class DriverLoop:
 
         def recreate() -> I2rtArm:
             if failed is not None:
-                _close_within(failed, CLOSE_WAIT_S)
+                close_within(failed, CLOSE_WAIT_S)
             arm, warnings = self.create_arm()
             for w in warnings:
                 log.warning("%s", w)
             return arm
 
-        self.reinit = _run_in_background(recreate, "yam_driver_reinit")
+        self.reinit = run_in_background(recreate, "yam_driver_reinit")
         self.reinit_request_id = request_id
         return None
 
@@ -474,7 +420,7 @@ class DriverLoop:
             self.fault_message = f"ClearErrors failed: {exc}"
             log.error("%s", self.fault_message)
             try:
-                _close_within(arm, CLOSE_WAIT_S)
+                close_within(arm, CLOSE_WAIT_S)
             except RuntimeError as close_exc:
                 log.error("%s", close_exc)
             return self.reply(request_id, error=self.fault_message)
@@ -517,7 +463,7 @@ class DriverLoop:
         if self.failed_arm is not None:
             log.info("closing the failed i2rt robot")
             try:
-                _close_within(self.failed_arm, CLOSE_WAIT_S)
+                close_within(self.failed_arm, CLOSE_WAIT_S)
             except RuntimeError as exc:
                 log.error("%s", exc)
             self.failed_arm = None
@@ -530,26 +476,3 @@ class DriverLoop:
             s.ticks / span, s.overruns, s.max_tick_s * 1e3, s.feeds / span, s.states / span, s.applied, s.refused, s.ignored, mode_name(self.mode),
         )
         s.reset(now)
-
-
-def _close_within(arm: I2rtArm, timeout_s: float) -> None:
-    """Close an i2rt robot on a helper thread; raises when it does not finish in time."""
-    closer = threading.Thread(target=arm.close, name="yam_driver_close", daemon=True)
-    closer.start()
-    closer.join(timeout_s)
-    if closer.is_alive():
-        raise RuntimeError(f"the failed i2rt robot did not close within {timeout_s:g} s")
-
-
-def _run_in_background(work: Callable[[], I2rtArm], name: str) -> Future:
-    """Runs `work` on a daemon thread; its exception lands in the future, not in excepthook."""
-    future: Future = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
