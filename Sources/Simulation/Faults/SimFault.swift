@@ -150,5 +150,10 @@ public struct FaultSpecError: Error, Equatable, Sendable, CustomStringConvertibl
     /// One line: what is wrong.
     public var reason: String
 
+    public init(spec: String, reason: String) {
+        self.spec = spec
+        self.reason = reason
+    }
+
     public var description: String { "--fault \"\(spec)\": \(reason)" }
 }

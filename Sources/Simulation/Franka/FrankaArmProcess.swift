@@ -161,8 +161,9 @@ final class FrankaArmProcess {
                 $0.messagesParsed += 1
                 if wasRunning { $0.motionsStopped += 1 }
             }
-            // The control callback returns MotionFinished: the arm holds still.
-            env.plant.stopMotion()
+            // The control callback returns MotionFinished: the arm holds still. An idle arm
+            // is already held; re-anchoring it on every keep-alive would let it sag.
+            if wasRunning { env.plant.stopMotion() }
         case .ignored(let reason):
             env.count {
                 $0.messagesParsed += 1
