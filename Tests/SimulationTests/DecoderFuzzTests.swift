@@ -26,7 +26,7 @@ struct DecoderFuzzTests {
             case .watchdog, .termination: interpreter = FrankaCommandInterpreter(policyRateHz: 20)
             case .goal(let goal, _):
                 if case .pose(let pose, let seconds) = goal {
-                    #expect(pose.positionMeters.x.isFinite && seconds >= 0.1 / 20)
+                    #expect(pose.translation.x.isFinite && seconds >= 0.1 / 20)
                 }
             default: break
             }

@@ -1,3 +1,4 @@
+import PLDCore
 import Foundation
 import Simulation
 import SwiftProtobuf
@@ -34,23 +35,23 @@ struct FrankaArmNodeTests {
         try h.sendArmOnce(Self.goldenOSCPoseX001, until: { h.nuc.counters.goalsApplied == 1 })
         let start = KinematicFrankaPlant.startPose
         let (first, seconds) = try #require(h.plant.poseGoals.first)
-        #expect(distance(first.positionMeters, start.positionMeters + SIMD3(0.01, 0, 0)) < 1e-12)
+        #expect(distance(first.translation, start.translation + SIMD3(0.01, 0, 0)) < 1e-12)
         #expect(first.rotation.maxDifference(to: start.rotation) < 1e-12)
         #expect(abs(seconds - 0.3 / 20) < 1e-12, "interpolation time = fraction 0.3 / policy rate 20 Hz")
         #expect(h.nuc.counters.controllersStarted == 1)
 
         // Physics ended somewhere else than the goal: the next delta starts from the measured
         // pose, and the rotation delta is applied in the base frame (R(axis-angle) · current).
-        let measured = CartesianPose(
-            positionMeters: SIMD3(0.5, 0.1, 0.2), rotation: RotationMatrix(axisAngle: SIMD3(3.0, 0.2, 0)))
+        let measured = Pose(
+            translation: SIMD3(0.5, 0.1, 0.2), rotation: Rotation(axisAngle: SIMD3(3.0, 0.2, 0)))
         h.plant.setMeasuredPose(measured)
         h.plant.clearCalls()
         try h.sendArmOnce(try h.osc(TaskSpaceGoal(isDelta: true, y: -0.02, az: 0.1)), until: { h.nuc.counters.goalsApplied == 2 })
         let (second, _) = try #require(h.plant.poseGoals.first)
-        #expect(distance(second.positionMeters, SIMD3(0.5, 0.08, 0.2)) < 1e-12)
-        let expected = RotationMatrix(axisAngle: SIMD3(0, 0, 0.1)) * measured.rotation
+        #expect(distance(second.translation, SIMD3(0.5, 0.08, 0.2)) < 1e-12)
+        let expected = Rotation(axisAngle: SIMD3(0, 0, 0.1)) * measured.rotation
         #expect(second.rotation.maxDifference(to: expected) < 1e-12)
-        #expect(second.rotation.maxDifference(to: measured.rotation * RotationMatrix(axisAngle: SIMD3(0, 0, 0.1))) > 1e-3,
+        #expect(second.rotation.maxDifference(to: measured.rotation * Rotation(axisAngle: SIMD3(0, 0, 0.1))) > 1e-3,
                 "a tool-frame rotation would be a different goal")
     }
 
@@ -60,8 +61,8 @@ struct FrankaArmNodeTests {
         let goal = TaskSpaceGoal(isDelta: false, x: 0.4, y: -0.1, z: 0.3, ax: 3.1, ay: 0, az: 0.2)
         try h.sendArmOnce(try h.osc(goal), until: { h.nuc.counters.goalsApplied == 1 })
         let (pose, _) = try #require(h.plant.poseGoals.first)
-        #expect(distance(pose.positionMeters, SIMD3(0.4, -0.1, 0.3)) < 1e-12)
-        #expect(pose.rotation.maxDifference(to: RotationMatrix(axisAngle: SIMD3(3.1, 0, 0.2))) < 1e-12)
+        #expect(distance(pose.translation, SIMD3(0.4, -0.1, 0.3)) < 1e-12)
+        #expect(pose.rotation.maxDifference(to: Rotation(axisAngle: SIMD3(3.1, 0, 0.2))) < 1e-12)
     }
 
     @Test func noControlStopsTheRunningMotionAndTheStateSaysIdle() throws {
