@@ -88,13 +88,14 @@ final class StandIn {
     let endpoints: [String: String]
     let control: StandInControl
 
-    init(script: String, arguments: [String], context: Context) throws {
+    /// `controlKey`: which endpoint of the READY line is the JSON control socket.
+    init(script: String, arguments: [String], context: Context, controlKey: String = "control") throws {
         let modules = try PythonPeer.generatedProtobufModules()
         process = try PythonPeer.launch(script, [modules] + arguments)
         let ready = try process.waitForLine(prefix: "READY ", timeoutMilliseconds: 15_000)
         let json = try JSONSerialization.jsonObject(with: Data(ready.dropFirst("READY ".count).utf8))
         endpoints = (json as? [String: String]) ?? [:]
-        let controlEndpoint = try #require(endpoints["control"] ?? endpoints["test_control"])
+        let controlEndpoint = try #require(endpoints[controlKey])
         control = try StandInControl(context: context, endpoint: controlEndpoint)
     }
 
@@ -103,7 +104,8 @@ final class StandIn {
         process.stop()
     }
 
-    /// The stand-in's log of decoded messages on `link` ("arm", "gripper", "commands", "requests").
+    /// The stand-in's log of decoded messages on `link` ("arm", "gripper" for the NUC;
+    /// "commands", "requests" for the arm driver).
     func log(_ link: String, clear: Bool = false) throws -> [[String: Any]] {
         try control.call(["cmd": "log", "clear": clear])[link] as? [[String: Any]] ?? []
     }
@@ -135,3 +137,11 @@ func pump(until seconds: Double, intervalMicros: UInt32 = 1_000, _ body: (UInt64
 
 /// Serialized bytes of a swift-protobuf message.
 func bytes<M: SwiftProtobuf.Message>(_ message: M) throws -> [UInt8] { try message.serializedBytes() }
+
+/// Doubles from a stand-in's `*_bits` field (IEEE-754 bit patterns in hex): exact, unlike JSON
+/// text, which Foundation may parse with an error in the last bit.
+func exactDoubles(_ value: Any?) -> [Double]? {
+    guard let strings = value as? [String] else { return nil }
+    let doubles = strings.compactMap { UInt64($0, radix: 16).map(Double.init(bitPattern:)) }
+    return doubles.count == strings.count ? doubles : nil
+}

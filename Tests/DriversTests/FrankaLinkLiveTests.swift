@@ -85,7 +85,7 @@ import ZeroMQ
         #expect(osc["termination"] as? Bool == false)
         let goalValues = try #require(osc["goal"] as? [Any])
         #expect(goalValues.first as? Bool == true)
-        #expect(goalValues.dropFirst().compactMap { $0 as? Double } == [0.01, -0.02, 0.005, 0, 0.03, 0.1])
+        #expect(exactDoubles(osc["goal_bits"]) == [0.01, -0.02, 0.005, 0, 0.03, 0.1])
         #expect(osc["translational_stiffness"] as? [Double] == [200, 210, 220])
         #expect(osc["rotational_stiffness"] as? [Double] == [20, 21, 22])
         #expect(osc["residual_mass_vec"] as? [Double] == [0, 0, 0, 0, 0.1, 0.5, 0.5])
@@ -254,7 +254,7 @@ import ZeroMQ
         #expect(joint["speed_factor"] as? Double == 0.1)
         #expect(joint["is_delta"] as? Bool == false)
         #expect(joint["type_url"] as? String == "type.googleapis.com/FrankaJointPositionControllerMessage")
-        #expect(joint["joint_goal"] as? [Double] == (0..<7).map { newestDeferred[$0] })
+        #expect(exactDoubles(joint["joint_goal_bits"]) == (0..<7).map { newestDeferred[$0] })
         #expect((joint["estimator"] as? [String: Any])?["unpacked"] as? Bool == true)
     }
 

@@ -30,6 +30,7 @@ and exits when stdin closes or on {"cmd": "quit"}. Control requests (JSON) and r
 import argparse
 import json
 import os
+import struct
 import sys
 import time
 
@@ -51,6 +52,11 @@ GRIPPER_MESSAGES = {
     "FrankaGripperStopMessage": fc.FrankaGripperStopMessage,
     "FrankaGripperHomingMessage": fc.FrankaGripperHomingMessage,
 }
+
+
+def bits(values):
+    """IEEE-754 bit patterns as hex, so the test compares doubles exactly (JSON text may not)."""
+    return ["%016x" % struct.unpack("<Q", struct.pack("<d", v))[0] for v in values]
 
 
 def bare_name(type_url):
@@ -90,16 +96,16 @@ def decode_arm(raw, t):
         inner = cls()
         rec["unpacked"] = bool(msg.control_msg.Unpack(inner))
         if cls is fc.FrankaOSCPoseControllerMessage:
-            rec.update(goal=goal_list(inner.goal),
+            rec.update(goal=goal_list(inner.goal), goal_bits=bits(goal_list(inner.goal)[1:]),
                        translational_stiffness=list(inner.translational_stiffness),
                        rotational_stiffness=list(inner.rotational_stiffness),
                        residual_mass_vec=list(inner.config.residual_mass_vec))
         elif cls is fc.FrankaJointPositionControllerMessage:
-            rec.update(joint_goal=joint_goal_list(inner.goal), is_delta=inner.goal.is_delta,
-                       speed_factor=inner.speed_factor, kp_gains=inner.kp_gains, kd_gains=inner.kd_gains)
+            rec.update(joint_goal=joint_goal_list(inner.goal), joint_goal_bits=bits(joint_goal_list(inner.goal)),
+                       is_delta=inner.goal.is_delta, speed_factor=inner.speed_factor, kp_gains=inner.kp_gains, kd_gains=inner.kd_gains)
         elif cls is fc.FrankaJointImpedanceControllerMessage:
-            rec.update(joint_goal=joint_goal_list(inner.goal), is_delta=inner.goal.is_delta,
-                       kp=list(inner.kp), kd=list(inner.kd))
+            rec.update(joint_goal=joint_goal_list(inner.goal), joint_goal_bits=bits(joint_goal_list(inner.goal)),
+                       is_delta=inner.goal.is_delta, kp=list(inner.kp), kd=list(inner.kd))
         elif cls is fc.FrankaDummyControllerMessage:
             rec.update(dummy_termination=inner.termination, dummy_has_goal=inner.HasField("goal"))
     if msg.HasField("state_estimator_msg"):
