@@ -89,9 +89,11 @@ extension FrankaLink {
     /// Runs the preamble, the keep-alive and the gripper re-send. Called by `poll(now:)` and by
     /// every send.
     func serviceCommands(now: UInt64) -> LinkEvents {
-        guard isConnected, active else { return [] }
+        guard isConnected else { return [] }
         var events: LinkEvents = []
-        if let goal = pending {
+        if !active {
+            // Nothing sent to the arm yet: no watchdog to feed.
+        } else if let goal = pending {
             if noControlStreak >= options.preambleMessageCount
                 && elapsedNanos(since: lastArmSendAtNanos, to: now) >= pollPeriodNanos
             {

@@ -39,7 +39,9 @@ import ZeroMQ
 ///   controller runs), repeated every `keepAliveRepeatFraction` × period while the runtime stays
 ///   silent. Waiting a full period after a runtime command first keeps a keep-alive from
 ///   overwriting, in the NUC's conflating SUB, a goal the NUC has not polled yet. This needs
-///   `poll(now:)` to be called at least at the NUC poll rate (20 Hz);
+///   `poll(now:)` to be called at least at the NUC poll rate (20 Hz). A runtime ticking at
+///   exactly the poll rate may see a hold go out in `poll(now:)` just before its own command in
+///   the same tick; the NUC's conflating SUB keeps the newer command, so that costs one message;
 /// - **gripper:** a in [−1, 1] maps exactly as deoxys's client: a < 0 → `Move(open_width·|a|,
 ///   move_speed)`, a ≥ 0 → `Grasp(−0.01 m, 0.5 m/s, 30 N, ε 0.08/0.08)` (numbers from
 ///   `FrankaGripperConfig`). The gripper node executes every message it receives (blocking, not
