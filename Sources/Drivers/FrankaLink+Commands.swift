@@ -223,6 +223,7 @@ extension FrankaLink {
 
     private func sendGripperRequest(_ request: FrankaGripperRequest, now: UInt64) -> LinkSendResult {
         guard isConnected else { return .notConnected }
+        guard hasGripper else { return refuse(.noGripper) }
         if let last = lastGripper, sameGripper(last, request) { return .unchanged }
         let result = sendGripperMessage(request, now: now)
         if result == .sent { counters.gripperCommandsSent += 1 }

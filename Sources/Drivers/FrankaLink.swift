@@ -136,6 +136,7 @@ public final class FrankaLink {
     let lowerRad: InlineArray<7, Double>
     let upperRad: InlineArray<7, Double>
     let gripperOpenWidthM: Double
+    let hasGripper: Bool
 
     // Command scheduling (see FrankaLink+Commands.swift).
     var active = false
@@ -203,6 +204,7 @@ public final class FrankaLink {
         lowerRad = lower
         upperRad = upper
         gripperOpenWidthM = options.gripperOpenWidthM ?? franka.gripper.openWidthM
+        hasGripper = arm.hasGripper
     }
 
     /// The encoder settings deoxys's client would send for this config: the interpolators its

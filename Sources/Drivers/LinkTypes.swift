@@ -45,6 +45,8 @@ public enum CommandRefusal: Sendable, Equatable {
     case wrongJointCount(expected: Int, actual: Int)
     /// The encoder refused it.
     case encode(WireEncodeError)
+    /// A gripper command for an arm configured without a gripper (`has_gripper: false`).
+    case noGripper
 }
 
 /// Outcome of a per-tick command call. Allocation-free.

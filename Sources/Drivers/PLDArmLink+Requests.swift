@@ -5,9 +5,9 @@ import ZeroMQ
 
 extension PLDArmLink {
     /// MoveToJoints: the driver interpolates linearly from its current position to `q` (rad, one
-    /// per joint, within the configured limits) over `durationS` (> 0, scaled by `timeScale`),
+    /// per joint, within the configured limits) over `durationS` (> 0, in the driver's time),
     /// optionally moving the gripper (normalised, 0 open … 1 closed). Waits up to the duration
-    /// plus the request timeout for the reply.
+    /// plus the request timeout (both scaled by `timeScale`) for the reply.
     public func moveToJoints(_ q: [Double], durationS: Double, gripper: Double? = nil) throws(PLDArmLinkError) {
         try requireReady("move_to_joints")
         guard q.count == jointCount else {
@@ -27,7 +27,9 @@ extension PLDArmLink {
         }
         var move = PLDMoveToJoints()
         move.qTargetRad = q
-        move.durationS = durationS * options.timeScale
+        // The duration is the driver's (a simulated driver runs in sim time); only our wall-clock
+        // deadline scales.
+        move.durationS = durationS
         if let gripper {
             move.hasGripperTarget_p = true
             move.gripperTarget = gripper

@@ -81,6 +81,7 @@ import ZeroMQ
         #expect(osc["type_url"] as? String == "type.googleapis.com/FrankaOSCPoseControllerMessage")
         #expect(osc["traj_interpolator_type"] as? String == "LINEAR_POSE")
         #expect(osc["traj_interpolator_time_fraction"] as? Double == 0.4)
+        #expect((osc["traj_interpolator_time_fraction"] as? Double ?? 0) > 0.1)  // the NUC floors ≤ 0.1
         #expect(osc["timeout"] as? Double == 0.2)
         #expect(osc["termination"] as? Bool == false)
         let goalValues = try #require(osc["goal"] as? [Any])
@@ -188,6 +189,20 @@ import ZeroMQ
         // A full poll period after the runtime's command, then ~0.9 periods apart.
         #expect((gaps.max() ?? 1) < 0.08)
         #expect(rig.link.counters.keepAlivesSent - before.keepAlivesSent >= 25)
+        // Replay the NUC's poll loop (a non-blocking receive every 50 ms, any phase) over the
+        // arrival times: no poll may come up empty twice in a row, far from the 20 that trip
+        // its watchdog.
+        var worstEmptyRun = 0
+        for phaseMillis in stride(from: 0.0, to: 50, by: 5) {
+            var poll = start + phaseMillis / 1000, run = 0
+            while poll < times.last! {
+                let found = times.contains { $0 > poll - 0.05 && $0 <= poll }
+                run = found ? 0 : run + 1
+                worstEmptyRun = max(worstEmptyRun, run)
+                poll += 0.05
+            }
+        }
+        #expect(worstEmptyRun <= 1)
         #expect(rig.link.counters.commandsSent == before.commandsSent)
     }
 
