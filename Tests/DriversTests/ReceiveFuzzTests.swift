@@ -88,6 +88,11 @@ import ZeroMQ
         let name = "fuzz-arm-\(UUID().uuidString)"
         let pub = try Socket(context: context, type: .pub)
         try pub.bind("inproc://\(name)-state")
+        // Bind every inproc endpoint the link connects to: libzmq 4.3.4 can assert when a context
+        // ends with an inproc connection still pending (connected, never bound).
+        let control = try Socket(context: context, type: .rep)
+        try control.bind("inproc://\(name)-ctl")
+        defer { control.close() }
         let link = try PLDArmLink(arm: try inprocYAMConfig(name), context: context)
         try link.open()
         var now: UInt64 = 1_000_000_000

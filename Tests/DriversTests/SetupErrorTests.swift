@@ -54,6 +54,14 @@ import ZeroMQ
         var arm = try frankaArmConfig(ports: [5555, 5556, 5557, 5558])
         arm.hasGripper = false
         let context = try Context()
+        // Bound first: an inproc connection still pending when the context ends can trip an
+        // assertion in libzmq 4.3.4.
+        let states = try ["inproc://nogripper-state", "inproc://nogripper-gstate"].map { endpoint in
+            let pub = try Socket(context: context, type: .pub)
+            try pub.bind(endpoint)
+            return pub
+        }
+        defer { for pub in states { pub.close() } }
         let link = try FrankaLink(
             arm: arm, context: context,
             endpoints: FrankaEndpoints(
