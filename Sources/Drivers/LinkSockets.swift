@@ -1,0 +1,102 @@
+import ZeroMQ
+
+/// What one non-blocking receive produced.
+enum ReceiveOutcome {
+    /// Nothing queued.
+    case empty
+    /// A frame of `count` bytes is in the buffer.
+    case message(count: Int)
+    /// A frame of `size` bytes did not fit the buffer (it was truncated); refuse it.
+    case oversized(size: Int)
+    /// The socket failed (closed, context terminated); counted, never thrown on the tick.
+    case failed
+}
+
+/// A conflated SUB socket connected to a state PUB, with a receive buffer allocated once.
+///
+/// Threading: owned by the link's thread. `receive()` never blocks and never allocates.
+final class StateSubscriber {
+    let socket: Socket
+    let endpoint: String
+    let buffer: UnsafeMutableRawBufferPointer
+
+    /// Creates the SUB (CONFLATE, subscribe to everything, set before connecting) and connects.
+    init(context: Context, endpoint: String, capacityBytes: Int, subject: String, name: String) throws(DriverError) {
+        self.endpoint = endpoint
+        let operation = "connect \(name) SUB to \(endpoint)"
+        do {
+            socket = try Socket(context: context, type: .sub)
+            try socket.set(.conflate, true)
+            try socket.subscribe(prefix: [UInt8]())
+            try socket.connect(endpoint)
+        } catch {
+            throw .zmq(subject, operation, error)
+        }
+        buffer = .allocate(byteCount: capacityBytes, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    @inline(__always)
+    func receive() -> ReceiveOutcome {
+        do {
+            guard let size = try socket.receive(into: buffer, flags: .dontWait) else { return .empty }
+            return size > buffer.count ? .oversized(size: size) : .message(count: size)
+        } catch {
+            return .failed
+        }
+    }
+
+    /// The received bytes of a `.message(count:)` outcome.
+    @inline(__always)
+    func bytes(_ count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+    }
+
+    func close() { socket.close() }
+}
+
+/// A bound command PUB with an encode buffer allocated once.
+///
+/// Threading: owned by the link's thread. `send(count:)` never blocks (PUB drops at its
+/// high-water mark instead) and never allocates.
+final class CommandPublisher {
+    let socket: Socket
+    /// The endpoint as configured, and as resolved after binding (wildcard ports filled in).
+    let endpoint: String
+    let boundEndpoint: String
+    let buffer: UnsafeMutableRawBufferPointer
+
+    init(context: Context, endpoint: String, capacityBytes: Int, subject: String, name: String) throws(DriverError) {
+        self.endpoint = endpoint
+        let operation = "bind \(name) PUB \(endpoint)"
+        do {
+            socket = try Socket(context: context, type: .pub)
+            try socket.bind(endpoint)
+            boundEndpoint = (try? socket.lastEndpoint) ?? endpoint
+        } catch {
+            throw .zmq(subject, operation, error)
+        }
+        buffer = .allocate(byteCount: capacityBytes, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Sends the first `count` bytes of `buffer`. False when not queued (socket closed or
+    /// failing); a PUB without subscribers accepts and discards, which counts as sent.
+    @inline(__always)
+    func send(count: Int) -> Bool {
+        do {
+            return try socket.send(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), flags: .dontWait)
+        } catch {
+            return false
+        }
+    }
+
+    /// Lets queued messages flush for up to `milliseconds` after `close()` (orderly shutdown).
+    func setLinger(milliseconds: Int32) {
+        try? socket.set(.lingerMilliseconds, milliseconds)
+    }
+
+    func close() { socket.close() }
+}
