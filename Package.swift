@@ -83,7 +83,12 @@ let package = Package(
                 "ZeroMQ", "Wire", "PLDCore", "Drivers", "Policies", "Safety", "Tasks", "Recording",
                 "Learning",
             ]),
-        .target(name: "Simulation", dependencies: ["ZeroMQ", "Wire", "PLDCore", "Drivers", "MuJoCo", "TurboJPEG"]),
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "ZeroMQ", "Wire", "PLDCore", "Drivers", "MuJoCo", "TurboJPEG",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
 
         // MARK: Command line.
         .executableTarget(
@@ -119,7 +124,10 @@ let package = Package(
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport", "pld"]),
+            dependencies: [
+                "Simulation", "Drivers", "Wire", "ZeroMQ", "PLDCore", "MuJoCo", "TestSupport", "pld",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(
             name: "CLITests",
             dependencies: ["pld", "pld-bench", "MuJoCo", "Policies", "Recording", "ZeroMQ", "TestSupport"]),

@@ -89,6 +89,24 @@ public struct Pose: Sendable, Equatable {
 
     public static let identity = Pose()
 
+    /// The same pose, position first (reads naturally where a goal is built from a position).
+    public init(translation: SIMD3<Double>, rotation: Rotation) {
+        self.init(rotation: rotation, translation: translation)
+    }
+
+    /// From a libfranka column-major 4×4 given as 16 doubles.
+    /// - Precondition: `t.count == 16`.
+    public init(columnMajor t: [Double]) {
+        precondition(t.count == 16, "a homogeneous transform has 16 elements, got \(t.count)")
+        self.init(columnMajor: InlineArray<16, Double> { t[$0] })
+    }
+
+    /// ``columnMajor`` as an array (for protobuf fields and plant states).
+    public var columnMajorArray: [Double] {
+        let t = columnMajor
+        return (0..<16).map { t[$0] }
+    }
+
     /// From a libfranka column-major 4×4 (`O_T_EE`).
     public init(columnMajor t: InlineArray<16, Double>) {
         rotation = Rotation(rowMajor: [t[0], t[4], t[8], t[1], t[5], t[9], t[2], t[6], t[10]])

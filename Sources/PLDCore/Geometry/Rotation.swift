@@ -66,6 +66,13 @@ public struct Rotation: Sendable, Equatable {
     /// The axis-angle vector of this rotation (angle in [0, π]).
     public var axisAngle: SIMD3<Double> { Quaternion(rotation: self).axisAngle }
 
+    /// Largest element-wise difference to `other`.
+    public func maxDifference(to other: Rotation) -> Double {
+        var largest = 0.0
+        for i in 0..<9 { largest = max(largest, abs(m[i] - other.m[i])) }
+        return largest
+    }
+
     public static func == (a: Rotation, b: Rotation) -> Bool {
         for i in 0..<9 where a.m[i] != b.m[i] { return false }
         return true

@@ -75,7 +75,9 @@ final class FrankaArmProcess {
             publisher.close()
         }
         // Process start: robot.automaticErrorRecovery(), readOnce() stored for the publisher.
+        // A kill requested while no process ran has nothing to kill.
         env.injectedErrors.withLock { $0 = nil }
+        env.killRequested.store(false, ordering: .sequentiallyConsistent)
         env.armProcessUp.store(true, ordering: .sequentiallyConsistent)
         let startRun = env.counters.withLock { counters -> Int in
             counters.armProcessStarts += 1

@@ -1,3 +1,4 @@
+import PLDCore
 import SwiftProtobuf
 import Wire
 
@@ -208,26 +209,26 @@ struct FrankaCommandInterpreter {
             guard let goal = DeoxysAny.unpack(any, as: DeoxysFrankaOSCPoseControllerMessage.self)?.goal else { return nil }
             var rotationVector = SIMD3(goal.ax, goal.ay, goal.az)
             if controller == .oscYaw { rotationVector = SIMD3(0, 0, goal.az) }
-            var target: CartesianPose
+            var target: Pose
             if goal.isDelta {
-                target = CartesianPose(
-                    positionMeters: current.positionMeters + SIMD3(goal.x, goal.y, goal.z),
-                    rotation: RotationMatrix(axisAngle: rotationVector) * current.rotation)
+                target = Pose(
+                    translation: current.translation + SIMD3(goal.x, goal.y, goal.z),
+                    rotation: Rotation(axisAngle: rotationVector) * current.rotation)
             } else {
-                target = CartesianPose(
-                    positionMeters: SIMD3(goal.x, goal.y, goal.z),
+                target = Pose(
+                    translation: SIMD3(goal.x, goal.y, goal.z),
                     rotation: controller == .oscYaw
-                        ? RotationMatrix(axisAngle: rotationVector) * current.rotation
-                        : RotationMatrix(axisAngle: rotationVector))
+                        ? Rotation(axisAngle: rotationVector) * current.rotation
+                        : Rotation(axisAngle: rotationVector))
             }
             if controller == .oscPosition { target.rotation = current.rotation }
             return .pose(target, interpolationSeconds: interpolationSeconds)
         case .cartesianVelocity:
             guard let twist = DeoxysAny.unpack(any, as: DeoxysFrankaCartesianVelocityControllerMessage.self)?.goal
             else { return nil }
-            let target = CartesianPose(
-                positionMeters: current.positionMeters + SIMD3(twist.x, twist.y, twist.z) * periodSeconds,
-                rotation: RotationMatrix(axisAngle: SIMD3(twist.ax, twist.ay, twist.az) * periodSeconds) * current.rotation)
+            let target = Pose(
+                translation: current.translation + SIMD3(twist.x, twist.y, twist.z) * periodSeconds,
+                rotation: Rotation(axisAngle: SIMD3(twist.ax, twist.ay, twist.az) * periodSeconds) * current.rotation)
             return .pose(target, interpolationSeconds: periodSeconds)
         case .jointPosition:
             guard let goal = DeoxysAny.unpack(any, as: DeoxysFrankaJointPositionControllerMessage.self)?.goal else { return nil }
@@ -257,7 +258,7 @@ struct FrankaCommandInterpreter {
 
 /// A goal the NUC hands to the plant.
 enum FrankaGoal: Equatable {
-    case pose(CartesianPose, interpolationSeconds: Double)
+    case pose(Pose, interpolationSeconds: Double)
     case joints([Double], interpolationSeconds: Double, kind: JointControlKind)
 }
 

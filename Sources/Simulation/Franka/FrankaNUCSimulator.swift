@@ -96,9 +96,11 @@ public final class FrankaNUCSimulator: Sendable {
     deinit { stop() }
 
     /// Starts the arm and gripper nodes and returns once both have bound their state PUBs.
+    /// Call it once: a stopped simulator does not start again (make a new one).
     /// - Throws: the bind error (e.g. port in use); nothing keeps running then.
     public func start() throws(ZMQError) {
         let environment = self.environment
+        precondition(!environment.shouldStop && threads.value.isEmpty, "FrankaNUCSimulator.start() called twice or after stop()")
         let armReady = OneShot<Result<Void, ZMQError>>()
         let gripperReady = OneShot<Result<Void, ZMQError>>()
         let name = environment.options.armName

@@ -1,3 +1,5 @@
+import PLDCore
+
 /// The physics behind a simulated Franka Panda with a Franka Hand: what the simulated deoxys
 /// NUC (``FrankaNUCSimulator``) reads and commands, in the terms libfranka gives a real NUC.
 ///
@@ -17,7 +19,7 @@ public protocol FrankaPlant: AnyObject, Sendable {
     /// rotation (quaternion sign aligned), starting from the previous goal — or from the
     /// measured pose when no controller was running (first goal after ``stopMotion()`` or at
     /// start) — and holding `goal` afterwards.
-    func commandPose(goal: CartesianPose, interpolationSeconds: Double)
+    func commandPose(goal: Pose, interpolationSeconds: Double)
 
     /// Moves the 7 joints to `goal` (rad) over `interpolationSeconds`, linearly from the
     /// previous joint goal (or the measured position when no controller was running), and
@@ -89,7 +91,7 @@ public struct FrankaPlantState: Sendable, Equatable {
     }
 
     /// ``O_T_EE`` as a pose.
-    public var endEffectorPose: CartesianPose { CartesianPose(columnMajor: O_T_EE) }
+    public var endEffectorPose: Pose { Pose(columnMajor: O_T_EE) }
 }
 
 /// How a joint-space goal is tracked.

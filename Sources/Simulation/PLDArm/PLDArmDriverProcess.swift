@@ -85,6 +85,8 @@ final class PLDArmDriverProcess {
             core.counters.processStarts += 1
             return core.counters.processStarts
         }
+        // A kill requested while no process ran has nothing to kill.
+        env.killRequested.store(false, ordering: .sequentiallyConsistent)
         env.processUp.store(true, ordering: .sequentiallyConsistent)
         if starts > 1 { env.log("driver restarted (start \(starts)): HOLDING where the arm is") }
         ready?.fulfil(.success(()))

@@ -60,9 +60,11 @@ public final class PLDArmDriverSimulator: Sendable {
     deinit { stop() }
 
     /// Starts the driver and returns once its state PUB and control REP are bound.
+    /// Call it once: a stopped driver does not start again (make a new one).
     /// - Throws: the bind error (e.g. port in use); nothing keeps running then.
     public func start() throws(ZMQError) {
         let environment = self.environment
+        precondition(!environment.shouldStop && thread.value == nil, "PLDArmDriverSimulator.start() called twice or after stop()")
         let ready = OneShot<Result<Void, ZMQError>>()
         let driver = NodeThread(name: "pld-sim \(environment.settings.armName) driver") {
             PLDArmDriverProcess.supervise(environment, ready: ready)

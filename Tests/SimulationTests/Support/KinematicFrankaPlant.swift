@@ -1,10 +1,11 @@
+import PLDCore
 import Simulation
 
 /// TEST DOUBLE for physics only: a kinematic Franka that jumps to each goal at once and
 /// records every call. The simulated NUC's sockets, threads and wire bytes around it are real.
 final class KinematicFrankaPlant: FrankaPlant {
     enum Call: Equatable {
-        case pose(CartesianPose, interpolationSeconds: Double)
+        case pose(Pose, interpolationSeconds: Double)
         case joints([Double], interpolationSeconds: Double, kind: JointControlKind)
         case stopMotion
         case moveGripper(widthMeters: Double, speedMetersPerSecond: Double)
@@ -23,8 +24,8 @@ final class KinematicFrankaPlant: FrankaPlant {
     }
 
     /// Gripper down over the table: π about x.
-    static let startPose = CartesianPose(
-        positionMeters: SIMD3(0.45, 0.0, 0.35), rotation: RotationMatrix(axisAngle: SIMD3(.pi, 0, 0)))
+    static let startPose = Pose(
+        translation: SIMD3(0.45, 0.0, 0.35), rotation: Rotation(axisAngle: SIMD3(.pi, 0, 0)))
 
     /// Width of the object between the fingers when grasping, m (nil = nothing to grasp).
     let objectWidthMeters: Double?
@@ -38,12 +39,12 @@ final class KinematicFrankaPlant: FrankaPlant {
         inner.withLock { s in
             FrankaPlantState(
                 q: s.q, dq: [Double](repeating: 0, count: 7), tauJ: [Double](repeating: 0.5, count: 7),
-                O_T_EE: s.pose.columnMajor, gripperWidthMeters: s.gripperWidth, gripperMaxWidthMeters: 0.08,
+                O_T_EE: s.pose.columnMajorArray, gripperWidthMeters: s.gripperWidth, gripperMaxWidthMeters: 0.08,
                 gripperIsGrasped: s.grasped, gripperIsMoving: false, isMoving: s.moving)
         }
     }
 
-    func commandPose(goal: CartesianPose, interpolationSeconds: Double) {
+    func commandPose(goal: Pose, interpolationSeconds: Double) {
         inner.withLock {
             $0.calls.append(.pose(goal, interpolationSeconds: interpolationSeconds))
             $0.pose = goal
@@ -113,11 +114,11 @@ final class KinematicFrankaPlant: FrankaPlant {
     func clearCalls() { inner.withLock { $0.calls.removeAll() } }
 
     /// Moves the measured end effector, as if physics had drifted away from the last goal.
-    func setMeasuredPose(_ pose: CartesianPose) { inner.withLock { $0.pose = pose } }
+    func setMeasuredPose(_ pose: Pose) { inner.withLock { $0.pose = pose } }
 
-    var measuredPose: CartesianPose { inner.withLock { $0.pose } }
+    var measuredPose: Pose { inner.withLock { $0.pose } }
 
-    var poseGoals: [(CartesianPose, Double)] {
+    var poseGoals: [(Pose, Double)] {
         calls.compactMap { if case .pose(let p, let s) = $0 { (p, s) } else { nil } }
     }
 
