@@ -144,6 +144,14 @@ public final class MJData {
     /// preallocated in `mjData`).
     public func step() { mj_step(m, pointer) }
 
+    /// First half of a step (`mj_step1`): kinematics, the mass matrix and `qfrc_bias` for the
+    /// current state, so a controller reads fresh poses and Jacobians and sets `ctrl` before
+    /// ``step2()`` integrates. `step1(); set ctrl; step2()` equals `step()` with that control.
+    public func step1() { mj_step1(m, pointer) }
+
+    /// Second half of a step (`mj_step2`): actuation, acceleration and integration.
+    public func step2() { mj_step2(m, pointer) }
+
     /// Advances the simulation by `count` time steps (`mj_step` × count).
     public func step(count: Int) {
         for _ in 0..<count { mj_step(m, pointer) }

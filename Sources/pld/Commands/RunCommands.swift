@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Runtime
 import Simulation
@@ -32,33 +33,76 @@ struct Demo: ParsableCommand {
 
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Simulate the arms, cameras and VLA server of a scene with MuJoCo, on the real wire protocols.",
+        abstract: "Simulate the arms, cameras and feature streams of a scene with MuJoCo, on the real wire protocols.",
         discussion: """
-            franka-cube serves the deoxys NUC protocol (arm and gripper command SUBs, state PUBs \
-            on ports 5555-5558) and an openpi policy server; yam-gpu-insertion serves two PLD-arm \
-            drivers. Sim time runs --speed times faster than wall time; every rate and timeout \
-            scales with it.
+            franka-cube serves the deoxys NUC protocol (the NUC connects to the PC's command \
+            PUBs and binds its state PUBs on the config's four ports); yam-gpu-insertion serves \
+            one PLD-arm driver per arm. Cameras and features are published on the config's \
+            endpoints. Endpoints come from --config (default: the scene's RobotConfigs/*_sim_*.yaml), \
+            so `pld run --config` with the same file talks to this process exactly as to real \
+            hardware. Sim time runs --speed times faster than wall time; every device rate and \
+            timeout scales with it. Stops on SIGINT or SIGTERM.
             """)
 
     @Option(help: ArgumentHelp("Scene to simulate: \(SceneName.allCases.map(\.rawValue).joined(separator: " or ")).", valueName: "SCENE"))
     var scene: SceneName
 
+    @Option(help: ArgumentHelp("Robot config whose endpoints to serve (default: the scene's sim config).", valueName: "FILE"))
+    var config: String?
+
     @Option(help: ArgumentHelp("Sim seconds per wall second.", valueName: "K"))
     var speed: Double = 1
 
     @Option(name: .customLong("fault"), help: ArgumentHelp(
-        "Inject a fault, e.g. drop-state:500ms, delay-commands:50ms, kill-driver:10s, motor-error:left, camera-freeze:2s. Repeatable.",
+        "Inject a fault: \(SimFault.grammar). Durations like 500ms or 2s; @AT is sim seconds from start. Repeatable.",
         valueName: "SPEC"))
     var faults: [String] = []
+
+    @Option(help: ArgumentHelp("Camera frames per sim second (software rendering costs ~25 ms per frame).", valueName: "HZ"))
+    var cameraRate: Double = 10
 
     func validate() throws {
         guard speed.isFinite, speed > 0, speed <= 1000 else {
             throw ValidationError("--speed must be in (0, 1000], got \(speed)")
         }
+        guard cameraRate.isFinite, cameraRate > 0, cameraRate <= 120 else {
+            throw ValidationError("--camera-rate must be in (0, 120], got \(cameraRate)")
+        }
     }
 
     func run() throws {
-        throw notAvailableYet("sim", arrivesWith: "issue #3 (arms and `pld sim`)")
+        let parsedFaults: [SimFault]
+        do {
+            parsedFaults = try SimFault.parse(faults)
+        } catch {
+            printError("pld sim: \(error)")
+            throw ExitCode.failure
+        }
+        let robot = try loadRobotConfigOrExit(config ?? scene.defaultConfigPath)
+        var options = SimulationRunner.Options()
+        options.speed = speed
+        options.faults = parsedFaults
+        options.cameraRateHz = cameraRate
+        let runner: SimulationRunner
+        do {
+            runner = try SimulationRunner(scene: scene, config: robot, options: options)
+            try runner.start()
+        } catch {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+        // Unbuffered: a parent process (a test, `pld demo`) waits for the READY line.
+        var banner = "pld sim: \(scene.rawValue) at speed \(speed) serving \(robot.name)\n"
+        for line in runner.endpointSummary { banner += "  \(line)\n" }
+        FileHandle.standardOutput.write(Data((banner + "READY\n").utf8))
+        let signal = waitForTerminationSignal(statusEverySeconds: 10) {
+            let world = runner.world
+            printError(String(
+                format: "pld sim: sim time %.1f s, physics real-time factor %.1f, camera frames %d",
+                world.physicsTimeSeconds, world.realTimeFactor, runner.cameras.counters.framesPublished))
+        }
+        printError("pld sim: \(signal), stopping")
+        runner.stop()
     }
 }
 

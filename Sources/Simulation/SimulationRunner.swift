@@ -1,0 +1,152 @@
+import Foundation
+import MuJoCo
+import PLDCore
+import ZeroMQ
+
+/// Everything `pld sim` runs for one scene: the MuJoCo world, one simulated device per arm in
+/// the robot config (a deoxys NUC for `franka_deoxys` arms, a PLD-arm driver for `pld_arm`
+/// arms), the cameras and the feature streams — on exactly the endpoints the config names, so
+/// `pld run --config` with the same file cannot tell the simulator from the real cell.
+///
+/// Threading: `start()` and `stop()` from one thread; the parts run on their own threads.
+public final class SimulationRunner: Sendable {
+    public struct Options: Sendable {
+        public var speed = 1.0
+        public var faults: [SimFault] = []
+        /// Camera frames per sim second (renders are slow in software GL; see CameraPublisher).
+        public var cameraRateHz = 10.0
+        /// Feature vectors per sim second.
+        public var featureRateHz = 50.0
+        public var log: SimLog = .standardError
+        public init() {}
+    }
+
+    public let scene: SceneName
+    public let config: RobotConfig
+    public let clock: SimClock
+    public let world: SimWorld
+    public let frankas: [FrankaNUCSimulator]
+    public let pldArms: [PLDArmDriverSimulator]
+    public let frankaPlants: [FrankaPhysics]
+    public let pldArmPlants: [YAMPhysics]
+    public let cameras: CameraPublisher
+    public let features: FeaturePublisher
+    private let context: Context
+
+    /// Builds the scene and the devices; binds nothing yet.
+    /// - Throws: a one-line ``SimulationError`` naming what in the config the scene cannot serve.
+    public init(scene: SceneName, config: RobotConfig, options: Options = Options()) throws(SimulationError) {
+        self.scene = scene
+        self.config = config
+        clock = SimClock(speed: options.speed)
+        do {
+            context = try Context(ioThreads: 2)
+            let model = try MJCFModel(rawValue: scene.modelName)!.load()
+            world = try SimWorld(model: model, clock: clock)
+        } catch {
+            throw SimulationError("pld sim: \(error)")
+        }
+        var frankas: [FrankaNUCSimulator] = [], pldArms: [PLDArmDriverSimulator] = []
+        var frankaPlants: [FrankaPhysics] = [], pldArmPlants: [YAMPhysics] = []
+        for arm in config.arms {
+            switch (arm.kind, scene) {
+            case (.frankaDeoxys, .frankaCube):
+                guard let franka = arm.franka else { continue }
+                do {
+                    let plant = try FrankaPhysics(world: world)
+                    plant.translationalStiffness = SIMD3(franka.osc.translationalStiffness)
+                    plant.rotationalStiffness = SIMD3(franka.osc.rotationalStiffness)
+                    var nucOptions = FrankaNUCSimulator.Options()
+                    nucOptions.armName = arm.name
+                    nucOptions.faults = options.faults
+                    nucOptions.log = options.log
+                    frankas.append(try FrankaNUCSimulator(config: franka, plant: plant, clock: clock, options: nucOptions, context: context))
+                    frankaPlants.append(plant)
+                } catch {
+                    throw SimulationError("pld sim: arm `\(arm.name)`: \(error)")
+                }
+            case (.pldArm, .yamGPUInsertion):
+                guard var settings = PLDArmDriverSettings(arm: arm) else {
+                    throw SimulationError("pld sim: arm `\(arm.name)` has no pld_arm section")
+                }
+                settings.faults = options.faults
+                settings.log = options.log
+                let plant: YAMPhysics
+                do {
+                    plant = try YAMPhysics(world: world, prefix: "\(arm.name)_")
+                } catch {
+                    throw SimulationError(
+                        "pld sim: arm `\(arm.name)`: scene \(scene.rawValue) has no arm with that prefix (\(error))")
+                }
+                do {
+                    pldArms.append(try PLDArmDriverSimulator(settings: settings, plant: plant, clock: clock, context: context))
+                    pldArmPlants.append(plant)
+                } catch {
+                    throw SimulationError("pld sim: arm `\(arm.name)`: \(error)")
+                }
+            default:
+                throw SimulationError(
+                    "pld sim: arm `\(arm.name)` is \(arm.kind.rawValue), which scene \(scene.rawValue) does not simulate")
+            }
+        }
+        self.frankas = frankas
+        self.pldArms = pldArms
+        self.frankaPlants = frankaPlants
+        self.pldArmPlants = pldArmPlants
+        cameras = CameraPublisher(world: world, cameras: config.cameras, rateHz: options.cameraRateHz, faults: options.faults, log: options.log)
+        features = FeaturePublisher(world: world, features: config.features, rateHz: options.featureRateHz)
+    }
+
+    /// Starts physics, then binds and starts every device and stream.
+    public func start() throws(SimulationError) {
+        world.start()
+        do {
+            for nuc in frankas { try nuc.start() }
+            for driver in pldArms { try driver.start() }
+        } catch {
+            stop()
+            throw SimulationError("pld sim: \(error)")
+        }
+        do {
+            try features.start(context: context)
+            try cameras.start(context: context)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    public func stop() {
+        cameras.stop()
+        features.stop()
+        for nuc in frankas { nuc.stop() }
+        for driver in pldArms { driver.stop() }
+        world.stop()
+    }
+
+    /// The endpoints this simulation serves, one per line, for the ready message.
+    public var endpointSummary: [String] {
+        frankas.map { "franka NUC: commands from \($0.armCommandEndpoint) and \($0.gripperCommandEndpoint), state on \($0.armStateEndpoint) and \($0.gripperStateEndpoint)" }
+            + pldArms.map { "pld_arm driver: state \($0.stateEndpoint), control \($0.controlEndpoint), commands from \($0.commandEndpoint)" }
+            + config.cameras.map { "camera \($0.name): \($0.endpoint)" }
+            + config.features.map { "feature \($0.name): \($0.endpoint)" }
+    }
+}
+
+extension SceneName {
+    /// The bundled MJCF scene (`MJCFModel` raw value).
+    var modelName: String {
+        switch self {
+        case .frankaCube: MJCFModel.frankaCube.rawValue
+        case .yamGPUInsertion: MJCFModel.yamGPUInsertion.rawValue
+        }
+    }
+
+    /// The shipped sim robot config for this scene, relative to the repository root.
+    public var defaultConfigPath: String {
+        switch self {
+        case .frankaCube: "RobotConfigs/franka_sim_cube.yaml"
+        case .yamGPUInsertion: "RobotConfigs/yam_sim_gpu_insertion.yaml"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Dispatch
+import Foundation
+
+/// Blocks until SIGINT or SIGTERM arrives, calling `status` every `statusEverySeconds` wall
+/// seconds meanwhile. Returns the signal's name. The default handlers are replaced so the
+/// process can stop its threads in order instead of dying mid-write.
+func waitForTerminationSignal(statusEverySeconds: Double, status: @escaping @Sendable () -> Void) -> String {
+    let received = DispatchSemaphore(value: 0)
+    let name = LockedName()
+    var sources: [DispatchSourceSignal] = []
+    for (number, label) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            name.set(label)
+            received.signal()
+        }
+        source.resume()
+        sources.append(source)
+    }
+    while received.wait(timeout: .now() + statusEverySeconds) == .timedOut { status() }
+    for source in sources { source.cancel() }
+    return name.get()
+}
+
+private final class LockedName: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var value = "signal"
+    func set(_ name: String) { lock.withLock { value = name } }
+    func get() -> String { lock.withLock { value } }
+}
