@@ -18,7 +18,7 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
     }
 
     @Test(arguments: [
-        ["demo"], ["sim", "--scene", "franka-cube"], ["estop"], ["status", "--json"],
+        ["demo"], ["estop"], ["status", "--json"],
         ["export", "--run", "runs/x", "--format", "lerobot-v2.1", "--out", "/tmp/x"],
     ])
     func unfinishedSubcommandsSayWhenTheyArriveInOneLine(arguments: [String]) throws {
