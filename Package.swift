@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "pld-bench",
             dependencies: [
-                "Wire", "ZeroMQ",
+                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),

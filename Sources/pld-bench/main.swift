@@ -6,7 +6,7 @@ struct PLDBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pld bench",
         abstract: "Measure the runtime's hot paths; print JSON with --json.",
-        subcommands: [Codec.self, ZeroMQEcho.self])
+        subcommands: [Codec.self, Links.self, ZeroMQEcho.self])
 }
 
 struct Codec: ParsableCommand {
@@ -48,6 +48,43 @@ struct Codec: ParsableCommand {
             protobuf: try benchProtobuf(iterations: iterations),
             msgpack: try benchMessagePack(iterations: msgpackIterations),
             zeromq: try benchZeroMQ(iterations: roundTrips, benchExecutable: selfExecutable()))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    }
+}
+
+struct Links: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Links through `pld sim`: PLD-arm state → command → state round trips over tcp loopback, and each scene's physics real-time factor.",
+        discussion: """
+            Starts `pld sim --scene yam-gpu-insertion` (the `pld` binary next to this one) on \
+            --config's endpoints, drives its left arm with PLDArmLink, then runs each scene \
+            in-process at --speed 1000 to measure how fast its physics runs with every device, \
+            camera and feature stream alive. Run from the repository root.
+            """)
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Seconds per measurement.") var seconds = 10.0
+    @Option(help: "Robot config of the YAM sim cell.") var config = "RobotConfigs/yam_sim_gpu_insertion.yaml"
+
+    struct Report: Codable {
+        var benchmark = "links"
+        var command: String
+        var date: String
+        var build: String
+        var cpu: String
+        var cores: Int
+        var links: LinksResults
+    }
+
+    func run() throws {
+        let pld = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("pld").path
+        let report = Report(
+            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+            date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
+            cores: ProcessInfo.processInfo.activeProcessorCount,
+            links: try benchLinks(config: config, seconds: seconds, pldExecutable: pld))
         let encoder = JSONEncoder()
         encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
