@@ -9,7 +9,7 @@
 /// | `delay-commands:DURATION[@AT]` | devices apply every command DURATION after it arrived (from AT on) |
 /// | `kill-driver[:ARM][@AT]` | the device process exits at AT and restarts (deoxys: `auto_arm.sh`; PLD arm driver: stops answering, motors damp after their timeout, then restarts); no ARM = every arm |
 /// | `motor-error:ARM[@AT]` | PLD arm driver: a motor reports "loss communication" → ERROR + damping; deoxys NUC: a libfranka joint reflex → motion aborted, robot mode Reflex |
-/// | `camera-freeze:CAMERA:DURATION[@AT]` | a camera repeats its last frame for DURATION (consumed by the camera publishers) |
+/// | `camera-freeze:CAMERA:DURATION[@AT]` | a camera publishes nothing for DURATION, as a hung camera node would (CameraPublisher) |
 ///
 /// Durations and times are a number and a unit: `250us`, `500ms`, `2s`, `1.5min`.
 public enum SimFault: Sendable, Equatable, CustomStringConvertible {
