@@ -1,3 +1,4 @@
+import PLDCore
 import Wire
 
 // MARK: State (per tick: non-blocking, allocation-free)

@@ -1,3 +1,4 @@
+import PLDCore
 /// Per-joint zero offsets from the calibration (`arms[].joint_offsets_rad`): the true
 /// (calibrated) joint angle is the driver's reading plus the offset,
 /// `q_calibrated = q_driver + offset`, and commands go back with `q_driver = q_calibrated − offset`.

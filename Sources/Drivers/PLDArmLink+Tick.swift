@@ -1,3 +1,4 @@
+import PLDCore
 import Wire
 
 // MARK: Per tick: non-blocking, allocation-free

@@ -1,3 +1,4 @@
+import PLDCore
 /// Rigid transforms as 4×4 column-major matrices (libfranka's `O_T_EE` layout: element
 /// (row r, column c) at `c·4 + r`, translation at 12…14), the form `ArmState.eePose` and the
 /// calibration's base poses use. Value math, no allocation.

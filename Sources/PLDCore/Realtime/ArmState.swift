@@ -1,4 +1,3 @@
-import Wire
 
 /// What an arm is doing, in one vocabulary for both arm kinds. The raw vendor values stay in
 /// `ArmState.frankaRobotMode` / `ArmState.driverMode`.
@@ -37,17 +36,6 @@ public enum ArmMode: Sendable, Equatable {
         case 5: self = .userStopped
         case 6: self = .errorRecovery
         default: self = .unknown
-        }
-    }
-
-    public init(driverMode: DriverMode) {
-        switch driverMode {
-        case .unspecified: self = .unknown
-        case .tracking: self = .tracking
-        case .holding: self = .holding
-        case .damping: self = .damping
-        case .error: self = .error
-        case .moving: self = .moving
         }
     }
 }
@@ -98,7 +86,8 @@ public struct ArmState: Sendable {
     /// libfranka `RobotMode` raw value (Franka only).
     public var frankaRobotMode: Int32 = 0
     /// The PLD driver's mode (PLD arms only).
-    public var driverMode: DriverMode = .unspecified
+    /// Raw `pld.DriverMode` of a PLD arm (Drivers exposes it typed as `driverMode`).
+    public var driverModeRaw: Int32 = 0
     /// Franka `current_errors`: bit i is field i+1 of `FrankaRobotStateMessage.Errors`.
     public var errorBits: UInt64 = 0
     /// Franka `last_motion_errors`, same layout.
