@@ -119,6 +119,9 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport", "pld-test-peer"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport", "pld-test-peer"]),
         .testTarget(name: "PLDCoreTests", dependencies: ["PLDCore", "TestSupport"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "TestSupport", "pld"]),
         .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
