@@ -38,3 +38,28 @@ import Testing
         #expect(queue.pop() == nil)
     }
 }
+
+@Suite struct TripleBufferTests {
+    @Test func readerAlwaysSeesWholeValuesAndTheNewestOne() {
+        let buffer = TripleBuffer(initial: ActionVector(count: 4))
+        #expect(buffer.read().isNew == false)
+        let writer = Thread {
+            for i in 1...200_000 {
+                var v = ActionVector(count: 4)
+                for d in 0..<4 { v[d] = Double(i) }
+                buffer.write(v)
+            }
+        }
+        writer.start()
+        var last = 0.0, torn = false, backwards = false
+        while last < 200_000 {
+            let (value, _) = buffer.read()
+            if value[0] != value[1] || value[1] != value[2] || value[2] != value[3] { torn = true }
+            if value[0] < last { backwards = true }
+            last = value[0]
+        }
+        #expect(!torn)
+        #expect(!backwards)
+        #expect(buffer.read().isNew == false)
+    }
+}
