@@ -81,7 +81,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "ZeroMQ", "Wire", "PLDCore", "Drivers", "Policies", "Safety", "Tasks", "Recording",
-                "Learning",
+                "Learning", "TurboJPEG",
             ]),
         .target(
             name: "Simulation",
