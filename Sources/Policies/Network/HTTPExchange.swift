@@ -115,7 +115,9 @@ enum HTTPExchange {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            mailbox.post(.inactive)
+            // After this event-loop turn, so an error that closed the channel is seen first.
+            let mailbox = self.mailbox
+            context.eventLoop.execute { mailbox.post(.inactive) }
             context.fireChannelInactive()
         }
     }

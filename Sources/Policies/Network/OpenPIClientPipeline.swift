@@ -70,7 +70,10 @@ final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        mailbox.post(.inactive)
+        // Posted after the current event-loop turn: a pipeline error that closed the channel
+        // (e.g. an oversized frame) is delivered after this call and must be seen first.
+        let mailbox = self.mailbox
+        context.eventLoop.execute { mailbox.post(.inactive) }
         context.fireChannelInactive()
     }
 }
@@ -125,7 +128,10 @@ final class OpenPIClientFrameHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        mailbox.post(.inactive)
+        // Posted after the current event-loop turn: a pipeline error that closed the channel
+        // (e.g. an oversized frame) is delivered after this call and must be seen first.
+        let mailbox = self.mailbox
+        context.eventLoop.execute { mailbox.post(.inactive) }
         context.fireChannelInactive()
     }
 }
