@@ -65,7 +65,12 @@ public final class OpenPIPolicyServer: @unchecked Sendable {
         self.handler = handler
     }
 
-    deinit { stop() }
+    deinit {
+        // Possibly on an event loop thread (a handler held the last reference): never block.
+        if !stopping.exchange(true, ordering: .acquiringAndReleasing) {
+            group.shutdownGracefully { _ in }
+        }
+    }
 
     /// The bound port (after `start()`).
     public var port: Int { boundPort.load(ordering: .acquiring) }
@@ -129,10 +134,15 @@ public final class OpenPIPolicyServer: @unchecked Sendable {
         }
     }
 
-    /// Closes every connection and the listening socket; waits for a stalled handler to give up.
+    /// Closes every connection and the listening socket, and waits for a stalled handler to
+    /// give up. Call it from a test or the simulator's thread, not from inside the handler.
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         serverChannel.withLock { $0 = nil }
+        if MultiThreadedEventLoopGroup.currentEventLoop != nil {
+            group.shutdownGracefully { _ in }
+            return
+        }
         try? group.syncShutdownGracefully()
         handlerQueue.sync {}
     }
