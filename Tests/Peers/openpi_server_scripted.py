@@ -23,7 +23,9 @@ Steps:
   huge        reply with one 100 MB binary frame
   text        reply with a plain text frame "not a traceback"
 
-Prints "READY ws://127.0.0.1:<port>" once listening, and "REQUEST <n> <connection>" per request.
+Prints "READY ws://127.0.0.1:<port>" once listening, "CONNECT <connection> auth=<Authorization
+header> extensions=<Sec-WebSocket-Extensions header>" per connection and
+"REQUEST <n> <connection> <step>" per request.
 Exits when stdin closes.
 """
 
@@ -86,6 +88,9 @@ async def main() -> None:
     async def handler(websocket):
         state["connections"] += 1
         connection = state["connections"]
+        auth = websocket.request.headers.get("Authorization", "-")
+        extensions = websocket.request.headers.get("Sec-WebSocket-Extensions", "-")
+        print(f"CONNECT {connection} auth={auth} extensions={extensions}", flush=True)
         await websocket.send(packer.pack(metadata))
         prev_total_ms = None
         while True:

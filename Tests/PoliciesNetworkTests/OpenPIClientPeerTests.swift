@@ -41,9 +41,24 @@ struct OpenPIClientPeerTests {
 
     @Test func textFrameBecomesOneLineServerErrorAndReconnectReadsMetadataAgain() throws {
         let server = try PeerServer.openpi(plan: ["error", "ok"], metadata: #"{"generation": 1}"#)
-        let client = OpenPIWebSocketClient(settings: PolicyClientSettings(url: server.url, expectedActionDimensions: 7))
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("pld-openpi-\(UUID().uuidString.prefix(8)).key")
+        try "secret-key\n".write(to: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
+        let config = try policyConfig(
+            """
+            kind: openpi
+            url: \(server.url)
+            api_key_file: \(keyFile.path)
+            observation:
+              layout: libero
+              inputs:
+                - key: observation/state
+                  from: [feature.state]
+            """)
+        let client = OpenPIWebSocketClient(settings: try PolicyClientSettings(config: config, expectedActionDimensions: 7))
         defer { client.close() }
         try client.connect()
+        #expect(try server.connectLine() == "CONNECT 1 auth=Api-Key secret-key extensions=-", "API key sent, no permessage-deflate offered")
         let error = expectPolicyError(.serverError) { try client.infer(try liberoObservation(base: 0)) }
         let line = error?.description ?? ""
         #expect(!line.contains("\n"))
@@ -51,10 +66,11 @@ struct OpenPIClientPeerTests {
         #expect(line.contains("Traceback (most recent call last): … ValueError: scripted failure in policy.infer"), "\(line)")
         #expect(!client.isConnected)
 
+        #expect(try server.requestLine().hasSuffix(" 1 error"))
         try client.connect()
+        #expect(try server.connectLine().hasPrefix("CONNECT 2 "), "a new connection, with its own metadata frame")
         #expect(client.metadata["generation"]?.int64Value == 1)
         #expect(try client.infer(try liberoObservation(base: 1)).steps == 10)
-        #expect(try server.requestLine().hasSuffix(" 1 error"))
         #expect(try server.requestLine().hasSuffix(" 2 ok"))
     }
 

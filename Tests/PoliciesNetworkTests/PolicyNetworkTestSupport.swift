@@ -23,6 +23,11 @@ final class PeerServer {
         try process.waitForLine(prefix: "REQUEST ", timeoutMilliseconds: timeoutMilliseconds, killOnTimeout: false)
     }
 
+    /// The script's `CONNECT …` line for the next connection it accepted.
+    func connectLine(timeoutMilliseconds: Int = 5_000) throws -> String {
+        try process.waitForLine(prefix: "CONNECT ", timeoutMilliseconds: timeoutMilliseconds, killOnTimeout: false)
+    }
+
     deinit { process.stop(graceMilliseconds: 500) }
 
     /// The scripted openpi server: `plan` is one step per request (`ok`, `error`, `drop`,

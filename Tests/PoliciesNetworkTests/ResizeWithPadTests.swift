@@ -77,7 +77,9 @@ struct ResizeWithPadTests {
             }
             #expect(padMismatch == 0, "\(testCase): \(padMismatch) padding bytes are not zero in both")
             let mean = Double(diffSum) / Double(max(inside, 1))
-            #expect(mean < 0.05, "\(testCase): mean absolute difference \(mean)")
+            // Exact for most shapes. For some tall images Pillow 13 runs the vertical pass
+            // before the horizontal one, which moves a few values by one level.
+            #expect(mean < 0.1, "\(testCase): mean absolute difference \(mean)")
             #expect(maxDiff <= 1, "\(testCase): max difference \(maxDiff)")
             // The image region is really there (a blank result would pass the padding check).
             let centre = ((top + rh / 2) * t + left + rw / 2) * 3
