@@ -50,6 +50,7 @@ struct OpenVLARESTClientTests {
         #expect(!client.isConnected)
 
         _ = expectPolicyError(.malformedReply) { try client.infer(try Self.observation(base: 0)) }
+        #expect(client.isConnected, "the server answered; only its reply was refused")
 
         #expect(try client.infer(try Self.observation(base: 0)).steps == 1)
         #expect(client.isConnected)

@@ -14,8 +14,8 @@ import Wire
 /// server answers status 200 with the JSON string `"error"`, which becomes a `serverError`.
 ///
 /// Each request is its own HTTP exchange; "connected" means the last exchange reached the
-/// server. `connect()` probes `GET /` (any HTTP answer means a server is listening). There is
-/// no metadata (`{}`).
+/// server and did not answer an error. `connect()` probes `GET /` (any HTTP answer means a
+/// server is listening). There is no metadata (`{}`).
 ///
 /// Threading: blocking; call from one thread at a time (the policy worker's).
 public final class OpenVLARESTClient: BasePolicyClient {
@@ -69,7 +69,9 @@ public final class OpenVLARESTClient: BasePolicyClient {
             isConnected = true
             return reply
         } catch {
-            isConnected = false
+            // The server answered, so a refused reply keeps the client usable; an error answer
+            // counts as a lost connection, so the worker backs off and probes again.
+            isConnected = error.kind != .serverError
             throw error
         }
     }
