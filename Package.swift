@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Counts allocations in `pld-bench` only; the runtime binary keeps the system allocator.
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        // WebSocket client and server for the openpi policy protocol (NIOWebSocket, NIOHTTP1).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // MARK: System-library shims (a module map plus one header each).
@@ -72,7 +74,15 @@ let package = Package(
         .target(
             name: "Drivers",
             dependencies: ["ZeroMQ", "Wire", "PLDCore", "MuJoCo", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Policies", dependencies: ["Wire", "PLDCore", "COpenBLAS"]),
+        .target(
+            name: "Policies",
+            dependencies: [
+                "Wire", "PLDCore", "COpenBLAS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
         .target(name: "Safety", dependencies: ["PLDCore"]),
         .target(name: "Tasks", dependencies: ["PLDCore", "Policies"]),
         .target(name: "Recording", dependencies: ["PLDCore", "CHDF5"]),
@@ -88,6 +98,10 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "Wire", "PLDCore", "Drivers", "MuJoCo", "TurboJPEG",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
 
         // MARK: Command line.
@@ -131,6 +145,9 @@ let package = Package(
                 "Simulation", "Drivers", "Wire", "ZeroMQ", "PLDCore", "MuJoCo", "TestSupport", "pld",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
+        .testTarget(
+            name: "PoliciesNetworkTests",
+            dependencies: ["Policies", "Simulation", "Wire", "PLDCore", "TestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["pld", "pld-bench", "MuJoCo", "Policies", "Recording", "ZeroMQ", "TestSupport"]),
