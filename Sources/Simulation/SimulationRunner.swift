@@ -17,6 +17,14 @@ public final class SimulationRunner: Sendable {
         public var cameraRateHz = 10.0
         /// Feature vectors per sim second.
         public var featureRateHz = 50.0
+        /// Serve the scene's scripted base policy on the config's `policy.url` (openpi only).
+        public var servePolicy = true
+        /// Actions per chunk the scripted policy returns.
+        public var policyChunkSteps = 10
+        /// Inference latency the policy server adds before each reply, sim s (scaled by speed).
+        public var policyLatencyS = 0.1
+        /// Seed of the scene's randomness (cube placement).
+        public var seed: UInt64 = 1
         public var log: SimLog = .standardError
         public init() {}
     }
@@ -31,6 +39,10 @@ public final class SimulationRunner: Sendable {
     public let pldArmPlants: [YAMPhysics]
     public let cameras: CameraPublisher
     public let features: FeaturePublisher
+    /// The scripted base policy's openpi server (nil when the config's policy is not openpi).
+    public let policyServer: OpenPIPolicyServer?
+    /// franka-cube's reset fixture and ground truth (nil for other scenes).
+    public let cubeTask: FrankaCubeTask?
     private let context: Context
 
     /// Builds the scene and the devices; binds nothing yet.
@@ -95,6 +107,30 @@ public final class SimulationRunner: Sendable {
         self.pldArmPlants = pldArmPlants
         cameras = CameraPublisher(world: world, cameras: config.cameras, rateHz: options.cameraRateHz, faults: options.faults, log: options.log)
         features = FeaturePublisher(world: world, features: config.features, rateHz: options.featureRateHz)
+        var task: FrankaCubeTask?
+        if scene == .frankaCube {
+            do {
+                task = try FrankaCubeTask(world: world, seed: options.seed)
+            } catch {
+                throw SimulationError("pld sim: \(error)")
+            }
+        }
+        cubeTask = task
+        if options.servePolicy && config.policy.kind == .openpi {
+            let handler: OpenPIPolicyServer.Handler
+            if let task {
+                var script = FrankaCubeScript()
+                if let segment = config.actionSpace.segments.first { script.translationMPerUnit = segment.translationScaleM }
+                handler = ScriptedPolicies.frankaCube(task: task, script: script, steps: options.policyChunkSteps)
+            } else {
+                handler = ScriptedPolicies.yamHold(plants: pldArmPlants, steps: options.policyChunkSteps)
+            }
+            let server = OpenPIPolicyServer(bind: config.policy.url, metadata: ["scene": .string(scene.rawValue)], handler: handler)
+            server.latencySeconds = options.policyLatencyS / options.speed
+            policyServer = server
+        } else {
+            policyServer = nil
+        }
     }
 
     /// Starts physics, then binds and starts every device and stream.
@@ -114,9 +150,16 @@ public final class SimulationRunner: Sendable {
             stop()
             throw error
         }
+        do {
+            try policyServer?.start()
+        } catch {
+            stop()
+            throw SimulationError("pld sim: \(error)")
+        }
     }
 
     public func stop() {
+        policyServer?.stop()
         cameras.stop()
         features.stop()
         for nuc in frankas { nuc.stop() }
@@ -130,6 +173,7 @@ public final class SimulationRunner: Sendable {
             + pldArms.map { "pld_arm driver: state \($0.stateEndpoint), control \($0.controlEndpoint), commands from \($0.commandEndpoint)" }
             + config.cameras.map { "camera \($0.name): \($0.endpoint)" }
             + config.features.map { "feature \($0.name): \($0.endpoint)" }
+            + (policyServer.map { ["base policy (scripted, openpi protocol): \($0.url)"] } ?? [])
     }
 }
 

@@ -61,6 +61,15 @@ struct Sim: ParsableCommand {
     @Option(help: ArgumentHelp("Camera frames per sim second (software rendering costs ~25 ms per frame).", valueName: "HZ"))
     var cameraRate: Double = 10
 
+    @Option(help: ArgumentHelp("Inference latency of the scripted base policy server, sim ms.", valueName: "MS"))
+    var policyLatencyMs: Double = 100
+
+    @Option(help: ArgumentHelp("Actions per chunk the scripted base policy returns.", valueName: "N"))
+    var policyChunk: Int = 10
+
+    @Option(help: ArgumentHelp("Seed of the scene's randomness (object placement).", valueName: "N"))
+    var seed: UInt64 = 1
+
     func validate() throws {
         guard speed.isFinite, speed > 0, speed <= 1000 else {
             throw ValidationError("--speed must be in (0, 1000], got \(speed)")
@@ -68,6 +77,10 @@ struct Sim: ParsableCommand {
         guard cameraRate.isFinite, cameraRate > 0, cameraRate <= 120 else {
             throw ValidationError("--camera-rate must be in (0, 120], got \(cameraRate)")
         }
+        guard policyLatencyMs.isFinite, policyLatencyMs >= 0, policyLatencyMs <= 60_000 else {
+            throw ValidationError("--policy-latency-ms must be in [0, 60000], got \(policyLatencyMs)")
+        }
+        guard (1...64).contains(policyChunk) else { throw ValidationError("--policy-chunk must be in 1...64, got \(policyChunk)") }
     }
 
     func run() throws {
@@ -83,6 +96,9 @@ struct Sim: ParsableCommand {
         options.speed = speed
         options.faults = parsedFaults
         options.cameraRateHz = cameraRate
+        options.policyLatencyS = policyLatencyMs / 1000
+        options.policyChunkSteps = policyChunk
+        options.seed = seed
         let runner: SimulationRunner
         do {
             runner = try SimulationRunner(scene: scene, config: robot, options: options)
