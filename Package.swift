@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "TestSupport", "pld"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "PLDCore", "TestSupport"]),
         .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
