@@ -87,6 +87,16 @@ public enum SafetyDefaults {
         velocityRadPerS: [2, 2, 2, 3, 3, 3],
         accelerationRadPerS2: [10, 10, 10, 10, 10, 10])
 
+    /// The simulated YAM: MuJoCo Menagerie `i2rt_yam` ranges (yam.md §5.1, 3 decimals; joint 1
+    /// stops at 3.054 and joint 4 at −1.571, tighter than i2rt's own model, the others round
+    /// i2rt's up by < 0.5 mrad). Rates as `yam`. Check `pld sim` configs against this one.
+    public static let yamMenagerie = HardwareLimits(
+        model: "i2rt YAM (MuJoCo Menagerie)", source: "mujoco_menagerie i2rt_yam/yam.xml ranges; velocity/acceleration: conservative, not published",
+        lowerRad: [-2.618, 0, 0, -1.571, -1.571, -2.094],
+        upperRad: [3.054, 3.665, 3.142, 1.571, 1.571, 2.094],
+        velocityRadPerS: [2, 2, 2, 3, 3, 3],
+        accelerationRadPerS2: [10, 10, 10, 10, 10, 10])
+
     /// DROID's per-step caps at 15 Hz: 0.075 m, 0.15 rad, 0.2 rad per joint — the loosest
     /// published deployment in method-and-safety.md §8.4.
     public static let droidStepCap = StepCapReference(name: "DROID", rateHz: 15, translationM: 0.075, rotationRad: 0.15, jointRad: 0.2)
