@@ -7,8 +7,8 @@ import PLDCore
 /// `SafetyChain`.
 ///
 /// Contract of the closure:
-/// - it is called **on the control thread**, inside `SafetyChain.apply`, a bounded number of
-///   times per arm and tick (at most `WorkspaceLimit.maxEvaluationsPerTick`);
+/// - it is called **on the control thread**, inside `SafetyChain.apply`, at most
+///   `maxCallsPerTick` times per arm and tick;
 /// - it must not allocate, lock, block or log (keep any scratch storage, such as the `[Double]`
 ///   that `ArmKinematics.pose(q:)` takes, captured and preallocated);
 /// - `q` holds the joint positions in the same joint space as `ArmState.q` and the commands
@@ -20,6 +20,11 @@ public struct ForwardKinematics {
     /// Number of joints the model expects.
     public let jointCount: Int
     private let pose: (_ q: InlineArray<8, Double>) -> Pose
+
+    /// Most calls per arm and tick: a `joint_position` arm's workspace check evaluates the
+    /// target, the measured q and each bisection step, twice (stage 5 and its recheck after
+    /// stages 6–7). An `ee_delta` arm needs one call, only when its state has no pose.
+    public static let maxCallsPerTick = 2 * (WorkspaceLimit.bisectionSteps + 2)
 
     public init(jointCount: Int, endEffectorPose: @escaping (_ q: InlineArray<8, Double>) -> Pose) {
         self.jointCount = jointCount

@@ -93,7 +93,8 @@ public struct SafetyChain {
     /// Index of the arm called `name`.
     public func armIndex(named name: String) -> Int? { arms.firstIndex { $0.name == name } }
 
-    /// Every arm holding, no events: `previous` for the first tick.
+    /// Every arm holding, no events: `previous` for the first tick and after any tick whose
+    /// commands the caller replaced by hold.
     public var holding: SafetyOutput { .holding(jointCounts: jointCounts, armCount: arms.count) }
 
     /// One tick of the chain.
@@ -101,8 +102,8 @@ public struct SafetyChain {
     ///   - action: the composed action ā, `actionDimension` wide (segments in action-space
     ///     order): normalised, except `joint_position` targets in rad.
     ///   - states: the latest state of every arm, in `arms` order.
-    ///   - previous: what this chain returned last tick — or `holding` / `SafetyOutput.holding`
-    ///     when hold commands were sent instead; the rate limits measure against it.
+    ///   - previous: what this chain returned last tick, or `holding` when hold commands were
+    ///     sent instead; the acceleration limit measures against its joint steps.
     ///   - periodS: the tick period, s (the configured `control` period).
     /// - Returns: one command per arm and the events. Control thread; no allocation.
     public func apply(_ action: ActionVector, states: [ArmState], previous: SafetyOutput, periodS: Double) -> SafetyOutput {

@@ -31,6 +31,7 @@ public enum SafetyStage: UInt8, Sendable, Equatable, CaseIterable {
 /// | stepCap (ee) | 0 translation, 3 rotation | norm of the vector (m or rad) → capped norm |
 /// | stepCap (joints), jointLimits, velocity, acceleration | joint index | joint target, rad → target sent, rad |
 /// | workspace, workspaceRecheck | axis 0 x, 1 y, 2 z (−1: no end-effector pose, hold) | target position on that axis, m → position sent, m |
+/// | workspace (`step_capped`: an ee arm outside its box, the way back capped) | 0 | length of the way back, m → step cap, m |
 /// | outputGuard | −1 | NaN → 0 (hold) |
 ///
 /// `arm` is the arm's index in the configuration's `arms` list (`SafetyChain.arms[arm].name`).

@@ -24,22 +24,21 @@ extension SafetyDefaults {
         let periodS = config.control.periodS
         let caps = config.safety.maxStep
         for (index, arm) in config.arms.enumerated() {
-            let path = "arms[\(index)].joint_limits"
-            if let model = hardware[arm.name] {
-                issues += check(arm.jointLimits, against: model, path: path)
-            }
+            guard let model = hardware[arm.name] else { continue }
+            issues += check(arm.jointLimits, against: model, path: "arms[\(index)].joint_limits")
             guard let segment = config.actionSpace.segments.first(where: { $0.arm == arm.name }) else { continue }
+            let armNote = "(arm `\(arm.name)`)"
             switch segment.kind {
             case .eeDelta:
-                if let limit = hardware[arm.name]?.cartesianTranslationMPerS, caps.translationM / periodS > limit {
-                    issues.append(speedIssue("safety.max_step.translation_m", caps.translationM, "m", periodS, limit, "the \(hardware[arm.name]!.model)'s Cartesian limit (arm `\(arm.name)`)"))
+                if let limit = model.cartesianTranslationMPerS, caps.translationM / periodS > limit {
+                    issues.append(speedIssue("safety.max_step.translation_m", caps.translationM, "m", periodS, limit, "the \(model.model)'s Cartesian limit \(armNote)"))
                 }
-                if let limit = hardware[arm.name]?.cartesianRotationRadPerS, caps.rotationRad / periodS > limit {
-                    issues.append(speedIssue("safety.max_step.rotation_rad", caps.rotationRad, "rad", periodS, limit, "the \(hardware[arm.name]!.model)'s Cartesian limit (arm `\(arm.name)`)"))
+                if let limit = model.cartesianRotationRadPerS, caps.rotationRad / periodS > limit {
+                    issues.append(speedIssue("safety.max_step.rotation_rad", caps.rotationRad, "rad", periodS, limit, "the \(model.model)'s Cartesian limit \(armNote)"))
                 }
             case .jointPosition:
-                if let model = hardware[arm.name], let slowest = model.velocityRadPerS.min(), caps.jointRad / periodS > slowest {
-                    issues.append(speedIssue("safety.max_step.joint_rad", caps.jointRad, "rad", periodS, slowest, "the \(model.model)'s slowest joint (arm `\(arm.name)`)"))
+                if let slowest = model.velocityRadPerS.min(), caps.jointRad / periodS > slowest {
+                    issues.append(speedIssue("safety.max_step.joint_rad", caps.jointRad, "rad", periodS, slowest, "the \(model.model)'s slowest joint \(armNote)"))
                 }
             }
         }

@@ -6,8 +6,8 @@ public let safetyMaxArms = 4
 /// What one tick of the safety chain hands to the caller: a command per arm, the events, and
 /// whether the caller must latch the e-stop.
 ///
-/// Inline storage only. The caller passes it back as `previous` on the next tick (after
-/// replacing it with `SafetyOutput.holding(…)` if it sent hold commands instead).
+/// Inline storage only. The caller passes it back as `previous` on the next tick (or
+/// `SafetyChain.holding` if it sent hold commands instead, e.g. under a latched e-stop).
 public struct SafetyOutput: Sendable {
     /// Arms, in the order of the configuration's `arms` list.
     public var armCount: Int
@@ -23,9 +23,8 @@ public struct SafetyOutput: Sendable {
     /// The first event kind that latched the e-stop, for the operator's status line.
     public var fatalEvent: SafetyEventKind?
 
-    /// Every arm holding, no events: the `previous` value for the first tick and for any tick
-    /// whose commands were replaced by hold.
-    public static func holding(jointCounts: InlineArray<4, Int>, armCount: Int) -> SafetyOutput {
+    /// Every arm holding, no events (`SafetyChain.holding`).
+    static func holding(jointCounts: InlineArray<4, Int>, armCount: Int) -> SafetyOutput {
         precondition((1...safetyMaxArms).contains(armCount), "arm count \(armCount) outside 1...\(safetyMaxArms)")
         var commands = InlineArray<4, ArmCommand>(repeating: .hold(jointCount: 0))
         for arm in 0..<armCount { commands[arm] = .hold(jointCount: jointCounts[arm]) }
