@@ -101,7 +101,8 @@ public struct SafetyChain {
     /// - Parameters:
     ///   - action: the composed action ā, `actionDimension` wide (segments in action-space
     ///     order): normalised, except `joint_position` targets in rad.
-    ///   - states: the latest state of every arm, in `arms` order.
+    ///   - states: the latest state of every arm, in `arms` order (keep one array and overwrite
+    ///     its elements each tick: passing it allocates nothing).
     ///   - previous: what this chain returned last tick, or `holding` when hold commands were
     ///     sent instead; the acceleration limit measures against its joint steps.
     ///   - periodS: the tick period, s (the configured `control` period).
