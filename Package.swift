@@ -140,6 +140,7 @@ let package = Package(
         .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
+        .testTarget(name: "SafetyTests", dependencies: ["Safety", "PLDCore", "TestSupport"]),
         .testTarget(
             name: "SimulationTests",
             dependencies: [
