@@ -1,0 +1,32 @@
+/// How an episode ended.
+public enum EpisodeOutcome: Sendable, Equatable {
+    case success
+    /// `max_episode_steps` passed without success.
+    case timeout
+    case aborted(AbortReason)
+
+    public enum AbortReason: String, Sendable {
+        case estop, safety, driverLost, policyLost, stopped
+    }
+
+    public var label: String {
+        switch self {
+        case .success: "success"
+        case .timeout: "failure (timeout)"
+        case let .aborted(reason): "aborted (\(reason.rawValue))"
+        }
+    }
+}
+
+/// One finished episode, as the control thread hands it to the main thread (SPSC, inline).
+public struct EpisodeResult: Sendable {
+    public var index: UInt64
+    public var outcome: EpisodeOutcome
+    public var steps: Int
+    /// Nil: the residual never acted.
+    public var handoffStep: Int?
+    public var durationNanos: UInt64
+    public var policyStalls: Int
+    public var safetyEvents: Int
+    public var residualSteps: Int
+}
