@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "pld-bench",
             dependencies: [
-                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation",
+                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
@@ -137,6 +137,7 @@ let package = Package(
             name: "RuntimeTests",
             dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "TestSupport", "pld"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "PLDCore", "TestSupport"]),
+        .testTarget(name: "PoliciesTests", dependencies: ["Policies", "PLDCore", "TestSupport"]),
         .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
