@@ -19,6 +19,8 @@ struct Residual: ParsableCommand {
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Timed calls per hot case.") var iterations = 20_000
+    @Option(help: "Untimed calls before each hot case.") var warmup = 2_000
+    @Option(help: "Calls per allocation count.") var allocationIterations = 2_000
     @Option(help: "Timed calls after a cache sweep.") var coldIterations = 300
 
     struct Report: Codable {
@@ -39,8 +41,9 @@ struct Residual: ParsableCommand {
             throw ValidationError("allocation counting is not active (malloc interposer not linked ahead of libc)")
         }
         BLASLibrary.setThreadCount(1)
-        let residual = benchResidual(iterations: iterations, coldIterations: coldIterations)
-        let scheduler = benchScheduler(iterations: iterations)
+        let counts = BenchCounts(iterations: iterations, warmup: warmup, allocationIterations: allocationIterations)
+        let residual = benchResidual(counts, coldIterations: coldIterations)
+        let scheduler = benchScheduler(counts)
         let report = Report(
             command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
             date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
@@ -50,6 +53,12 @@ struct Residual: ParsableCommand {
         encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
     }
+}
+
+struct BenchCounts {
+    var iterations: Int
+    var warmup: Int
+    var allocationIterations: Int
 }
 
 struct ResidualResults: Codable {
@@ -107,7 +116,7 @@ func benchNetwork(state: Int, action: Int) -> ResidualNetwork {
     return network
 }
 
-func benchResidual(iterations: Int, coldIterations: Int) -> ResidualResults {
+func benchResidual(_ counts: BenchCounts, coldIterations: Int) -> ResidualResults {
     let state = 32, action = 7
     let network = benchNetwork(state: state, action: action)
     var random = SeededGenerator(seed: 3)
@@ -129,8 +138,8 @@ func benchResidual(iterations: Int, coldIterations: Int) -> ResidualResults {
             sink += out[0]
             k &+= 1
         }
-        let timing = timeEach(iterations: iterations, warmup: 2_000, body)
-        return .init(micros: timing.scaled(by: 1e-3), allocationsPerCall: allocationsPerCall(iterations: 2_000, body))
+        let timing = timeEach(iterations: counts.iterations, warmup: counts.warmup, body)
+        return .init(micros: timing.scaled(by: 1e-3), allocationsPerCall: allocationsPerCall(iterations: counts.allocationIterations, body))
     }
 
     let blasMean = ResidualPolicy(network: network, xi: 0.5, mode: .mean, backend: .blas)
@@ -185,7 +194,7 @@ func benchResidual(iterations: Int, coldIterations: Int) -> ResidualResults {
         maxFloat32Difference: maxFloatDifference)
 }
 
-func benchScheduler(iterations: Int) -> SchedulerResults {
+func benchScheduler(_ counts: BenchCounts) -> SchedulerResults {
     func chunk(_ tick: UInt64) -> BaseChunk {
         var c = BaseChunk(steps: 50, dimensions: 7, observationTick: tick, observationNanos: tick * 20_000_000)
         for i in 0..<50 { for d in 0..<7 { c[i, d] = Double(i) * 0.01 + Double(d) } }
@@ -211,15 +220,15 @@ func benchScheduler(iterations: Int) -> SchedulerResults {
             sink += decision.action[0]
             tick += 1
         }
-        let next = timeEach(iterations: iterations, warmup: 1_000, step)
-        let nextAllocations = allocationsPerCall(iterations: 2_000, step)
-        let accept = timeEach(iterations: iterations, warmup: 1_000) {
+        let next = timeEach(iterations: counts.iterations, warmup: counts.warmup, step)
+        let nextAllocations = allocationsPerCall(iterations: counts.allocationIterations, step)
+        let accept = timeEach(iterations: counts.iterations, warmup: counts.warmup) {
             pending.observationTick = tick
             pending.observationNanos = tick * 20_000_000
             scheduler.accept(pending, tick: tick)
             tick += 1
         }
-        let acceptAllocations = allocationsPerCall(iterations: 2_000) {
+        let acceptAllocations = allocationsPerCall(iterations: counts.allocationIterations) {
             pending.observationTick = tick
             scheduler.accept(pending, tick: tick)
             tick += 1
