@@ -1,34 +1,6 @@
 import Foundation
 import PLDCore
 
-/// How the residual's matrix-vector products run. LayerNorm, activations and the output squash
-/// run in double on every backend.
-public enum ResidualBackend: String, Sendable, CaseIterable {
-    /// OpenBLAS `cblas_dgemv`, double.
-    case blas
-    /// Hand-vectorised Swift (`SIMD4<Double>`, four rows per pass), double. Agrees with `blas`
-    /// within 1e-9.
-    case simd
-    /// OpenBLAS `cblas_sgemv`: weights and layer inputs in float32 (the precision a PyTorch
-    /// actor is trained and run in), accumulation in float32, everything else in double.
-    /// Within 1e-5 of the double paths (and of numpy).
-    case blasFloat32 = "blas_float32"
-
-    /// `blasFloat32`, the fastest. Measured with `pld bench residual` at 3 × 256 with
-    /// LayerNorm (AMD EPYC Zen 4, 2 cores, release build, hot caches), p50 / p99:
-    /// `blasFloat32` ≈ 12 / 17 µs, `blas` ≈ 19 / 26 µs, `simd` ≈ 24 / 38 µs.
-    /// All three are bound by moving the weights (1.1 MB in double, half in float) through
-    /// L2/L3; OpenBLAS picks AVX-512 kernels for the CPU at run time, while Swift compiles for
-    /// baseline x86-64 (SSE2: two doubles per instruction, no FMA) and the package may not
-    /// raise the target CPU, so the SIMD path loses. Only float32 meets the 20 µs p99 budget
-    /// here, and float32 is the precision the actor was trained in; it stays within 2e-7 of
-    /// the double paths on the bench network. Use `blas` (or `simd`) where agreement with a
-    /// double reference beyond 1e-5 matters.
-    public static let `default` = ResidualBackend.blasFloat32
-
-    var usesBLAS: Bool { self != .simd }
-}
-
 /// The PLD residual actor on the control thread: a_δ = ξ · tanh(μ(x̂) [+ σ ε]) for
 /// x = [state features, base action], x̂ = clip((x − mean) / std), μ the MLP described by a
 /// `ResidualNetwork` (format on that type). The tick adds a_δ to the base action after the
@@ -43,7 +15,7 @@ public final class ResidualPolicy: @unchecked Sendable {
     // above confines to one thread at a time; the rest is immutable after init.
 
     public let architecture: ResidualArchitecture
-    /// Residual bound ξ: |a_δ| < ξ in every dimension.
+    /// Residual bound ξ: |a_δ| ≤ ξ in every dimension.
     public let xi: Double
     public let mode: ResidualMode
     /// Matrix-vector backend.
@@ -74,7 +46,7 @@ public final class ResidualPolicy: @unchecked Sendable {
     private let seed: UInt64
     private var noise: SeededGenerator
 
-    // One allocation holds every parameter and scratch vector (see `Layout`).
+    // One allocation holds every parameter and scratch vector (laid out in `init`).
     private let storage: UnsafeMutableRawPointer
     private let layers: UnsafeMutablePointer<PackedLinear>  // hidden layers, then μ, then the log σ head
     private let hiddenCount: Int
