@@ -98,12 +98,20 @@ import Testing
         #expect(throws: SafetensorsError.self) { try file.doubles("missing") }
     }
 
-    @Test func missingFileIsOneLineError() {
+    @Test func missingOrOversizedFileIsOneLineError() throws {
         do {
             _ = try SafetensorsFile(contentsOfFile: "/nonexistent/dir/w.safetensors")
             Issue.record("accepted a missing file")
         } catch {
             #expect(error.description == "/nonexistent/dir/w.safetensors: no such file")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bytes = Self.sampleFile()
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        #expect(throws: Never.self) { try SafetensorsFile(contentsOfFile: path) }
+        #expect(throws: SafetensorsError(file: path, reason: "\(bytes.count) bytes exceeds the 100-byte limit")) {
+            try SafetensorsFile(contentsOfFile: path, maxFileBytes: 100)
         }
     }
 

@@ -1,8 +1,8 @@
 import COpenBLAS
 
 /// The residual's inner loops, on raw pointers into storage the policy allocated at load time.
-/// Nothing here allocates, locks or calls into anything but OpenBLAS (single-threaded) and the
-/// CPU. Control thread.
+/// Nothing here allocates, locks or calls into anything but OpenBLAS — single-threaded (the
+/// policy checks) and on its stack buffer (the blocking below) — and the CPU. Control thread.
 ///
 /// Storage invariant shared with `ResidualPolicy`: matrices are row-major with a row stride
 /// padded to a multiple of 8 doubles and their row count padded to a multiple of 4 with zero
@@ -42,14 +42,69 @@ enum ResidualKernels {
         }
     }
 
-    /// y[0..<rows] = W x + b through OpenBLAS: b copied into y, then `cblas_dgemv` with β = 1.
+    /// Blocks `gemvBLAS` and `gemvBLASFloat` hand OpenBLAS: m + n ≤ 240 doubles (480 floats).
+    ///
+    /// Why: `cblas_?gemv` needs a work buffer of m + n + 128 bytes. OpenBLAS (Debian's 0.3.21,
+    /// MAX_STACK_ALLOC = 2048 bytes) takes it from the stack only up to 2048 bytes; beyond that
+    /// it calls `blas_memory_alloc`, which locks a process-wide pthread mutex that any other
+    /// thread's BLAS calls (the learner's) contend for — a priority inversion on the control
+    /// thread. Checked with gdb: a 256 × 256 `cblas_dgemv` reaches `blas_memory_alloc`, a
+    /// 112 × 128 one does not. Cost of the blocking: about 1 µs per 3 × 256 forward pass.
+    static let blasDoubleBlockColumns = 128
+    static let blasDoubleBlockSum = 240
+    static let blasFloatBlockColumns = 256
+    static let blasFloatBlockSum = 480
+
+    /// y[0..<rows] = W x + b through OpenBLAS `cblas_dgemv` (b copied into y, β = 1), in blocks
+    /// that keep OpenBLAS on its stack buffer (see `blasDoubleBlockSum`).
     @inline(__always)
     static func gemvBLAS(
         _ w: UnsafePointer<Double>, rows: Int, columns: Int, stride: Int,
         _ x: UnsafePointer<Double>, bias: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>
     ) {
         y.update(from: bias, count: rows)
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, w, Int32(stride), x, 1, 1, y, 1)
+        let blockColumns = min(columns, blasDoubleBlockColumns)
+        let blockRows = blasDoubleBlockSum - blockColumns
+        var column = 0
+        while column < columns {
+            let n = min(blockColumns, columns - column)
+            var row = 0
+            while row < rows {
+                let m = min(blockRows, rows - row)
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, w + row * stride + column, Int32(stride),
+                            x + column, 1, 1, y + row, 1)
+                row += m
+            }
+            column += n
+        }
+    }
+
+    /// y[0..<rows] = W x + b with W and x in float32 through `cblas_sgemv` (half the memory
+    /// traffic of double), blocked like `gemvBLAS`; x is rounded to float into `xFloat`, the
+    /// product widened back to double and b added in double.
+    @inline(__always)
+    static func gemvBLASFloat(
+        _ w: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int,
+        _ x: UnsafePointer<Double>, xFloat: UnsafeMutablePointer<Float>, yFloat: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>
+    ) {
+        for i in 0..<columns { xFloat[i] = Float(x[i]) }
+        yFloat.update(repeating: 0, count: rows)
+        let blockColumns = min(columns, blasFloatBlockColumns)
+        let blockRows = blasFloatBlockSum - blockColumns
+        var column = 0
+        while column < columns {
+            let n = min(blockColumns, columns - column)
+            var row = 0
+            while row < rows {
+                let m = min(blockRows, rows - row)
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, w + row * stride + column, Int32(stride),
+                            xFloat + column, 1, 1, yFloat + row, 1)
+                row += m
+            }
+            column += n
+        }
+        for i in 0..<rows { y[i] = Double(yFloat[i]) + bias[i] }
     }
 
     /// In-place LayerNorm over `count` values: (z − mean) / √(var + ε) · γ + β, biased variance

@@ -99,12 +99,6 @@ public struct ResidualNetwork: Sendable {
 
     public static let formatName = "residual-mlp/1"
 
-    /// Whether every weight is exactly representable in Float (true for F32/F16/BF16 files).
-    var fitsFloat32: Bool {
-        let all = layers.flatMap { $0.weight } + muWeight + logStdHeadWeight
-        return all.allSatisfy { Double(Float($0)) == $0 }
-    }
-
     /// True when μ ≡ 0 for every input: the head's weights and bias are all zero.
     public var hasZeroOutputLayer: Bool { muWeight.allSatisfy { $0 == 0 } && muBias.allSatisfy { $0 == 0 } }
 }

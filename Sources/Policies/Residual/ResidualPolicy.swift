@@ -1,21 +1,6 @@
 import Foundation
 import PLDCore
 
-/// How the residual's matrix-vector products run.
-public enum ResidualBackend: String, Sendable, CaseIterable {
-    /// OpenBLAS `cblas_dgemv`, one thread.
-    case blas
-    /// Hand-vectorised Swift (`SIMD4<Double>`, four rows per pass).
-    case simd
-
-    /// BLAS. Measured with `pld bench residual` at 3 × 256 with LayerNorm (AMD EPYC Zen 4, 2
-    /// cores, release build): OpenBLAS's AVX-512 kernel is about twice as fast as the Swift
-    /// SIMD path, because Swift compiles for baseline x86-64 (SSE2: two doubles per
-    /// instruction, no FMA) and the package may not raise the target CPU, while OpenBLAS picks
-    /// its kernel for the CPU at run time. Both paths agree within 1e-9 (tests).
-    public static let `default` = ResidualBackend.blas
-}
-
 /// The PLD residual actor on the control thread: a_δ = ξ · tanh(μ(x̂) [+ σ ε]) for
 /// x = [state features, base action], x̂ = clip((x − mean) / std), μ the MLP described by a
 /// `ResidualNetwork` (format on that type). The tick adds a_δ to the base action after the
@@ -30,11 +15,11 @@ public final class ResidualPolicy: @unchecked Sendable {
     // above confines to one thread at a time; the rest is immutable after init.
 
     public let architecture: ResidualArchitecture
-    /// Residual bound ξ: |a_δ| < ξ in every dimension.
+    /// Residual bound ξ: |a_δ| ≤ ξ in every dimension.
     public let xi: Double
     public let mode: ResidualMode
-    /// Matrix-vector backend; may be switched between calls (benchmarks, tests).
-    public var backend: ResidualBackend
+    /// Matrix-vector backend.
+    public let backend: ResidualBackend
     /// The weights file, or nil for a zero-initialised residual. The caller hashes it for the
     /// episode record.
     public let weightsPath: String?
@@ -44,16 +29,24 @@ public final class ResidualPolicy: @unchecked Sendable {
     public let hasNoise: Bool
     /// True when μ ≡ 0 (zero output layer): a_δ ≡ 0 in mean mode, and in sample mode without σ.
     public let hasZeroOutputLayer: Bool
+    /// a_δ ≡ 0 whatever the input (zero output layer, no noise): `act` writes exact zeros
+    /// without running the network, so ā = a_b bit for bit even for inputs the network's
+    /// arithmetic would overflow (and the zero-initialised warm-up costs nothing per tick).
+    public let isIdenticallyZero: Bool
 
     /// μ of the last `act` call (pre-squash mean).
     public private(set) var lastMean: ActionVector
     /// σ of the last `act` call (zeros in mean mode or without σ).
     public private(set) var lastStd: ActionVector
+    /// `act` calls that ran on the SIMD path because OpenBLAS's process-wide thread count was
+    /// not 1 (another module raised it): a multi-threaded gemv would wake OpenBLAS's pool from
+    /// the control thread, so the policy does not call it then.
+    public private(set) var blasFallbacks = 0
 
     private let seed: UInt64
     private var noise: SeededGenerator
 
-    // One allocation holds every parameter and scratch vector (see `Layout`).
+    // One allocation holds every parameter and scratch vector (laid out in `init`).
     private let storage: UnsafeMutableRawPointer
     private let layers: UnsafeMutablePointer<PackedLinear>  // hidden layers, then μ, then the log σ head
     private let hiddenCount: Int
@@ -67,9 +60,17 @@ public final class ResidualPolicy: @unchecked Sendable {
     /// σ per dimension for `.parameter` (precomputed), zeros otherwise.
     private let fixedStd: UnsafeMutablePointer<Double>
 
+    /// `blasFloat32` only: a float32 mirror of `storage` (same element offsets) holding the
+    /// weights and the float scratch vectors.
+    private let floatStorage: UnsafeMutablePointer<Float>?
+    private let inputFloat: UnsafeMutablePointer<Float>?
+    private let outputFloat: UnsafeMutablePointer<Float>?
+
     /// One Linear layer (and its LayerNorm) in the packed buffer.
     struct PackedLinear {
         var weight: UnsafeMutablePointer<Double>
+        /// The float32 copy of `weight` (same layout), `blasFloat32` only.
+        var weightFloat: UnsafeMutablePointer<Float>?
         var bias: UnsafeMutablePointer<Double>
         var normWeight: UnsafeMutablePointer<Double>
         var normBias: UnsafeMutablePointer<Double>
@@ -92,8 +93,12 @@ public final class ResidualPolicy: @unchecked Sendable {
         metadata = network.metadata
         hasNoise = arch.logStd != .none
         hasZeroOutputLayer = network.hasZeroOutputLayer
+        isIdenticallyZero = network.hasZeroOutputLayer && (mode == .mean || arch.logStd == .none)
         self.seed = seed
         noise = SeededGenerator(seed: seed)
+        // Process-wide: OpenBLAS threads a gemv of this size when allowed to, waking its pool
+        // from the control thread. `act` checks it stays 1 (see `blasFallbacks`).
+        if backend.usesBLAS { BLASLibrary.setThreadCount(1) }
         lastMean = ActionVector(count: arch.actionDimensions)
         lastStd = ActionVector(count: arch.actionDimensions)
 
@@ -126,12 +131,23 @@ public final class ResidualPolicy: @unchecked Sendable {
         storage = .allocate(byteCount: doubles * 8, alignment: 64)
         storage.initializeMemory(as: Double.self, repeating: 0, count: doubles)
         let base = storage.assumingMemoryBound(to: Double.self)
+        if backend == .blasFloat32 {
+            let floats = UnsafeMutableRawPointer.allocate(byteCount: doubles * 4, alignment: 64)
+                .initializeMemory(as: Float.self, repeating: 0, count: doubles)
+            floatStorage = floats
+            inputFloat = floats + aAt
+            outputFloat = floats + bAt
+        } else {
+            floatStorage = nil
+            inputFloat = nil
+            outputFloat = nil
+        }
         layers = .allocate(capacity: plans.count)
         hiddenCount = arch.hidden.count
         for (i, plan) in plans.enumerated() {
             let stride = padded(plan.columns, to: 8)
             layers.advanced(by: i).initialize(to: PackedLinear(
-                weight: base + plan.weight, bias: base + plan.bias, normWeight: base + plan.normWeight,
+                weight: base + plan.weight, weightFloat: floatStorage.map { $0 + plan.weight }, bias: base + plan.bias, normWeight: base + plan.normWeight,
                 normBias: base + plan.normBias, rows: plan.rows, rowsPadded: padded(plan.rows, to: 4),
                 columns: plan.columns, columnsPadded: stride))
         }
@@ -147,7 +163,10 @@ public final class ResidualPolicy: @unchecked Sendable {
         // Copy the parameters in.
         func fill(_ layer: PackedLinear, weight: [Double], bias: [Double], normWeight: [Double]? = nil, normBias: [Double]? = nil) {
             for r in 0..<layer.rows {
-                for c in 0..<layer.columns { layer.weight[r * layer.columnsPadded + c] = weight[r * layer.columns + c] }
+                for c in 0..<layer.columns {
+                    layer.weight[r * layer.columnsPadded + c] = weight[r * layer.columns + c]
+                    layer.weightFloat?[r * layer.columnsPadded + c] = Float(weight[r * layer.columns + c])
+                }
                 layer.bias[r] = bias[r]
                 layer.normWeight[r] = normWeight?[r] ?? 1
                 layer.normBias[r] = normBias?[r] ?? 0
@@ -197,6 +216,7 @@ public final class ResidualPolicy: @unchecked Sendable {
         layers.deinitialize(count: hiddenCount + (architecture.logStd == .head ? 2 : 1))
         layers.deallocate()
         storage.deallocate()
+        floatStorage?.deallocate()
     }
 
     static func std(fromLog logStd: Double, range: ClosedRange<Double>) -> Double {
@@ -215,11 +235,32 @@ public final class ResidualPolicy: @unchecked Sendable {
     /// Precondition: `features.count == architecture.stateDimensions` and
     /// `baseAction.count == architecture.actionDimensions` (both fixed at load time).
     public func act(features: Span<Double>, baseAction: ActionVector, into residual: inout ActionVector) {
+        act(features: features, baseAction: baseAction, into: &residual, blasThreadCount: BLASLibrary.threadCount)
+    }
+
+    /// `act` with OpenBLAS's thread count given, and the zero shortcut optional (tests exercise
+    /// the fallback without changing the process-wide setting, and the arithmetic of a zero
+    /// output layer).
+    func act(
+        features: Span<Double>, baseAction: ActionVector, into residual: inout ActionVector, blasThreadCount: Int,
+        zeroShortcut: Bool = true
+    ) {
         let arch = architecture
         let stateCount = arch.stateDimensions
         let actionCount = arch.actionDimensions
         precondition(features.count == stateCount && baseAction.count == actionCount,
                      "residual input: \(features.count) features + \(baseAction.count) action dims, expected \(stateCount) + \(actionCount)")
+        residual.count = actionCount
+        lastMean.count = actionCount
+        lastStd.count = actionCount
+        if isIdenticallyZero && zeroShortcut {
+            for i in 0..<actionCount {
+                residual[i] = 0
+                lastMean[i] = 0
+                lastStd[i] = 0
+            }
+            return
+        }
         // 1. Normalise [state, base action].
         for i in 0..<stateCount { input[i] = features[i] }
         for i in 0..<actionCount { input[stateCount + i] = baseAction[i] }
@@ -227,12 +268,19 @@ public final class ResidualPolicy: @unchecked Sendable {
         if let clip = arch.observationClip {
             for i in 0..<arch.inputDimensions { input[i] = min(max(input[i], -clip), clip) }
         }
+        // OpenBLAS must stay single-threaded on this thread's path; if another module raised
+        // its (process-wide) thread count, run this call on the SIMD path instead.
+        var path = backend
+        if path.usesBLAS && blasThreadCount != 1 {
+            path = .simd
+            blasFallbacks += 1
+        }
         // 2. Hidden layers: Linear → LayerNorm → activation.
         var x = UnsafePointer(input)
         var y = bufferA
         for i in 0..<hiddenCount {
             let layer = layers[i]
-            linear(layer, x, y)
+            linear(layer, x, y, path)
             if arch.layerNorm {
                 ResidualKernels.layerNorm(y, count: layer.rows, epsilon: arch.layerNormEpsilon, gamma: layer.normWeight, beta: layer.normBias)
             }
@@ -244,16 +292,13 @@ public final class ResidualPolicy: @unchecked Sendable {
             y = y == bufferA ? bufferB : bufferA
         }
         // 3. Heads.
-        linear(layers[hiddenCount], x, muOut)
+        linear(layers[hiddenCount], x, muOut, path)
         let sampling = mode == .sample && hasNoise
         if sampling && arch.logStd == .head {
-            linear(layers[hiddenCount + 1], x, logStdOut)
+            linear(layers[hiddenCount + 1], x, logStdOut, path)
             for i in 0..<actionCount { logStdOut[i] = Self.std(fromLog: logStdOut[i], range: arch.logStdRange) }
         }
         // 4. a_δ = ξ · tanh(μ [+ σ ε]).
-        residual.count = actionCount
-        lastMean.count = actionCount
-        lastStd.count = actionCount
         for i in 0..<actionCount {
             var preSquash = muOut[i]
             var sigma = 0.0
@@ -268,8 +313,11 @@ public final class ResidualPolicy: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func linear(_ layer: PackedLinear, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        switch backend {
+    private func linear(_ layer: PackedLinear, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ path: ResidualBackend) {
+        switch path {
+        case .blasFloat32:
+            ResidualKernels.gemvBLASFloat(layer.weightFloat!, rows: layer.rows, columns: layer.columns, stride: layer.columnsPadded, x,
+                                          xFloat: inputFloat!, yFloat: outputFloat!, bias: layer.bias, y)
         case .blas:
             ResidualKernels.gemvBLAS(layer.weight, rows: layer.rows, columns: layer.columns, stride: layer.columnsPadded, x, bias: layer.bias, y)
         case .simd:

@@ -83,8 +83,16 @@ public struct SafetensorsFile: Sendable {
     /// Offset of the data section in `bytes`.
     public let dataStart: Int
 
-    /// Reads and checks the file at `path`.
-    public init(contentsOfFile path: String, maxHeaderBytes: Int = defaultMaxHeaderBytes) throws(SafetensorsError) {
+    /// Default cap on the whole file when reading from disk (a residual is a few MB).
+    public static let defaultMaxFileBytes = 1 << 30
+
+    /// Reads and checks the file at `path` (refusing files over `maxFileBytes` before reading).
+    public init(
+        contentsOfFile path: String, maxHeaderBytes: Int = defaultMaxHeaderBytes, maxFileBytes: Int = defaultMaxFileBytes
+    ) throws(SafetensorsError) {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxFileBytes {
+            throw SafetensorsError(file: path, reason: "\(size) bytes exceeds the \(maxFileBytes)-byte limit")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw SafetensorsError(file: path, reason: reason)
