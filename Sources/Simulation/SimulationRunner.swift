@@ -110,7 +110,7 @@ public final class SimulationRunner: Sendable {
         var task: FrankaCubeTask?
         if scene == .frankaCube {
             do {
-                task = try FrankaCubeTask(world: world, seed: options.seed)
+                task = try FrankaCubeTask(world: world, seed: options.seed, log: options.log)
             } catch {
                 throw SimulationError("pld sim: \(error)")
             }

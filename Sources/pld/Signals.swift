@@ -30,3 +30,24 @@ private final class LockedName: @unchecked Sendable {
     func set(_ name: String) { lock.withLock { value = name } }
     func get() -> String { lock.withLock { value } }
 }
+
+/// Calls `action` once when SIGINT or SIGTERM arrives, until cancelled.
+final class SignalStopper: @unchecked Sendable {
+    // @unchecked: the sources are created and cancelled on one thread.
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+        sources = []
+    }
+}

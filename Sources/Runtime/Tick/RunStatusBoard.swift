@@ -3,19 +3,26 @@ import Synchronization
 
 /// Run-wide counters and the current position of the run, written by the control thread with
 /// relaxed atomics and read by the status, report and terminal threads. No locks.
-public final class RunStatusBoard: Sendable {
+public final class RunStatusBoard: @unchecked Sendable {
+    // @unchecked: the counter storage holds only atomics.
     public enum Counter: Int, CaseIterable, Sendable {
         case policyStalls, safetyEvents, estops, resetTimeouts, resultsDropped, episodes, successes
     }
 
-    private let counters: [Atomic<UInt64>]
+    private let counters: UnsafeMutablePointer<Atomic<UInt64>>
     private let episodeValue = Atomic<UInt64>(0)
     private let stepValue = Atomic<Int>(0)
     private let phaseValue = Atomic<Int>(0)
     private let handoffValue = Atomic<Int>(-1)
 
     public init() {
-        counters = Counter.allCases.map { _ in Atomic<UInt64>(0) }
+        counters = .allocate(capacity: Counter.allCases.count)
+        for i in 0..<Counter.allCases.count { (counters + i).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        counters.deinitialize(count: Counter.allCases.count)
+        counters.deallocate()
     }
 
     func count(_ counter: Counter, by amount: UInt64 = 1) {

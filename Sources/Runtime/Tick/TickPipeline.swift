@@ -1,5 +1,6 @@
 import Drivers
 import Foundation
+import Synchronization
 import PLDCore
 import Policies
 import Safety
@@ -77,7 +78,8 @@ final class TickPipeline: @unchecked Sendable {
     var episodeStalls = 0
     var episodeSafetyEvents = 0
     var episodeResidualSteps = 0
-    var stopRequested = false
+    let stopFlag = Atomic<Bool>(false)
+    var stopRequested: Bool { stopFlag.load(ordering: .relaxed) }
     var currentTick: UInt64 = 0
 
     struct HomeTarget {
@@ -451,7 +453,7 @@ final class TickPipeline: @unchecked Sendable {
         }
     }
 
-    func requestStop() { stopRequested = true }
+    func requestStop() { stopFlag.store(true, ordering: .relaxed) }
 }
 
 /// Appends observation values into a preallocated buffer.

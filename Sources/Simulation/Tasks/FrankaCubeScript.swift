@@ -20,6 +20,10 @@ public struct FrankaCubeScript: Sendable {
     public var hoverHeightM = 0.10
     public var graspHeightM = 0.003
     public var liftHeightM = 0.20
+    /// Fraction of each commanded delta the arm realises within one tick (OSC goals are
+    /// relative to the measured pose, so the arm lags them): the plan rolls its own estimate of
+    /// the end effector forward by this much, and later actions of the chunk keep pushing.
+    public var realisedFraction = 0.6
 
     public init() {}
 
@@ -67,7 +71,7 @@ public struct FrankaCubeScript: Sendable {
             }
             let length = (move * move).sum().squareRoot()
             if length > stepM { move *= stepM / length }
-            ee += move
+            ee += move * realisedFraction
             let scaled = move / translationMPerUnit
             actions.append([scaled.x, scaled.y, scaled.z, 0, 0, 0, gripper])
         }

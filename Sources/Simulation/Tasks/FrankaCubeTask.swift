@@ -2,7 +2,8 @@ import Foundation
 import MuJoCo
 
 /// The franka-cube scene's reset fixture: places the cube at a random spot on the table whenever
-/// the arm is back at its home pose with the gripper open after the cube was disturbed — the
+/// the arm is back at its home pose with the gripper open after having left it (one placement
+/// per episode, whether the last attempt moved the cube or not) — the
 /// simulator's stand-in for the person or mechanism that resets a real cell between episodes.
 /// `pld run` just moves home as it would on hardware; it cannot tell.
 ///
@@ -19,6 +20,7 @@ public final class FrankaCubeTask: WorldController, @unchecked Sendable {
     private var random: SplitMix
     /// Where the cube was last placed.
     private var spawn = SIMD3<Double>(0.5, -0.2, 0.025)
+    /// The arm has left home since the last placement.
     private var disturbed = false
     private var stepCounter = 0
     public private(set) var resets = 0
@@ -27,7 +29,10 @@ public final class FrankaCubeTask: WorldController, @unchecked Sendable {
     public var yRangeM = -0.22...0.22
     public let homeEEPositionM = SIMD3<Double>(0.307, 0, 0.487)
 
-    public init(world: SimWorld, seed: UInt64) throws(MuJoCoError) {
+    private let log: SimLog
+
+    public init(world: SimWorld, seed: UInt64, log: SimLog = .standardError) throws(MuJoCoError) {
+        self.log = log
         self.world = world
         let model = world.model
         cubeBody = try model.body(named: "cube")
@@ -51,12 +56,11 @@ public final class FrankaCubeTask: WorldController, @unchecked Sendable {
     func control(_ data: MJData, dt: Double) {
         stepCounter += 1
         guard stepCounter % 50 == 0 else { return }
-        let cube = data.position(of: cubeBody)
-        let moved = cube - spawn
-        if (moved * moved).sum().squareRoot() > 0.01 { disturbed = true }
         let ee = data.position(of: eeSite) - homeEEPositionM
+        let distance = (ee * ee).sum().squareRoot()
+        if distance > 0.1 { disturbed = true }  // the arm went out to work
         let width = data.position(of: fingers.0) + data.position(of: fingers.1)
-        if disturbed && (ee * ee).sum().squareRoot() < 0.03 && width > 0.07 {
+        if disturbed && distance < 0.03 && width > 0.07 {
             placeCube(data)
         }
     }
@@ -68,6 +72,7 @@ public final class FrankaCubeTask: WorldController, @unchecked Sendable {
         for i in 0..<6 { data.qvel[cubeDofAddress + i] = 0 }
         disturbed = false
         resets += 1
+        log(String(format: "cube placed at x %.3f m, y %.3f m (placement %d)", spawn.x, spawn.y, resets))
     }
 }
 

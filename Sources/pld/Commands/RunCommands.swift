@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import Runtime
+import PLDCore
 import Simulation
 
 let softwareVersion = SoftwareVersion.current
@@ -128,8 +129,8 @@ struct Run: ParsableCommand {
         discussion: """
             Loads and validates --config (see RobotConfigs/ for documented examples), connects \
             every link, and runs episodes: base policy alone until the sampled handoff step, base \
-            plus residual after it, automatic reset in between. Stop it with `pld stop` or q in \
-            the live view; `pld estop` or the space bar latches a controlled stop.
+            plus residual after it, automatic reset in between. One line per episode. SIGINT or \
+            SIGTERM ends the run after the current tick, holding every arm.
             """)
 
     @Option(help: ArgumentHelp("Robot config YAML.", valueName: "FILE"))
@@ -138,11 +139,14 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after N episodes.", valueName: "N"))
     var episodes: Int?
 
-    @Option(help: ArgumentHelp("Stop after this much time, e.g. 90s, 10m, 1h, 1h30m.", valueName: "DURATION"))
+    @Option(help: ArgumentHelp("Stop starting episodes after this much time, e.g. 90s, 10m, 1h, 1h30m.", valueName: "DURATION"))
     var duration: DurationArgument?
 
     @Option(help: ArgumentHelp("Run directory for recordings, index and report.", valueName: "DIR"))
     var out: String?
+
+    @Option(help: ArgumentHelp("Only against `pld sim --speed K`: tick K times faster, every timeout K times shorter.", valueName: "K"))
+    var speed: Double = 1
 
     @Flag(help: "Plain line output instead of the live view.")
     var noTui = false
@@ -152,13 +156,71 @@ struct Run: ParsableCommand {
             throw ValidationError("give --episodes or --duration, not both")
         }
         if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
+        guard speed.isFinite, speed > 0, speed <= 1000 else { throw ValidationError("--speed must be in (0, 1000], got \(speed)") }
     }
 
     func run() throws {
-        // Load the config now so a bad file is reported even before the runner exists.
-        try loadRobotConfigOrExit(config)
-        throw notAvailableYet("run", arrivesWith: "issue #4 (the tick and `pld run`)")
+        var options = RunOptions()
+        options.episodes = episodes
+        options.durationSeconds = duration.map { $0.seconds / speed }
+        options.speed = speed
+        options.log = { printError("pld run: \($0)") }
+        let summary = try runEpisodes(configPath: config, options: options) { result, robot in
+            print(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+        }
+        for line in summaryLines(summary) { print(line) }
     }
+}
+
+/// Builds a run, stops it on SIGINT/SIGTERM, and returns its summary; one-line errors exit 1.
+func runEpisodes(
+    configPath: String, options: RunOptions, onEpisode: (EpisodeResult, RobotConfig) -> Void
+) throws -> RunSummary {
+    let run: RobotRun
+    do {
+        run = try RobotRun(configPath: configPath, options: options)
+    } catch {
+        printError("pld run: \(error)")
+        throw ExitCode.failure
+    }
+    let stopper = SignalStopper { run.requestStop() }
+    defer { stopper.cancel() }
+    return run.run { onEpisode($0, run.config) }
+}
+
+func episodeLine(_ result: EpisodeResult, maxSteps: Int, rateHz: Double) -> String {
+    let seconds = Double(result.steps) / rateHz
+    let handoff = result.handoffStep.map { "handoff at step \($0)" } ?? "no handoff"
+    return String(
+        format: "episode %3d: %@ after %d/%d steps (%.1f s sim), %@, %d policy stalls, %d safety events",
+        result.index + 1, result.outcome.label, result.steps, maxSteps, seconds, handoff, result.policyStalls, result.safetyEvents)
+}
+
+func summaryLines(_ summary: RunSummary) -> [String] {
+    let n = summary.episodes.count
+    var lines = [
+        String(format: "episodes: %d, successes: %d (%.0f %%)", n, summary.successes, 100 * summary.successRate),
+        "handoff steps: " + (summary.episodes.map { $0.handoffStep.map(String.init) ?? "none" }.joined(separator: ", ")),
+        String(
+            format: "tick: %llu ticks, wake-up jitter p50 %.0f µs p99 %.0f µs max %.0f µs, compute p50 %.0f µs p99 %.0f µs, %llu deadline misses",
+            summary.ticks, Double(summary.tickJitterNanos.p50) / 1e3, Double(summary.tickJitterNanos.p99) / 1e3,
+            Double(summary.tickJitterNanos.max) / 1e3, Double(summary.tickComputeNanos.p50) / 1e3,
+            Double(summary.tickComputeNanos.p99) / 1e3, summary.deadlineMisses),
+        "policy: \(summary.policyStatus.replies) chunks, \(summary.policyStalls) stall ticks, safety events: \(summary.safetyEvents), e-stops: \(summary.estops)",
+    ]
+    let p = summary.policyStatus, c = summary.chunkCounters
+    lines.append(String(
+        format: "policy detail: requests %d received / %d sent, round trip p50 %.0f ms p95 %.0f ms, errors %@; stalls: no chunk %d, exhausted %d, too old %d; late chunks %d, late actions dropped %d",
+        p.requestsReceived, p.requestsSent, p.latency.p50Milliseconds, p.latency.p95Milliseconds,
+        p.errors.isEmpty ? "none" : p.errors.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", "),
+        c.stallsNoChunk, c.stallsExhausted, c.stallsTooOld, c.chunksLate, c.actionsDroppedLate))
+    lines.append("tick stages p99: " + summary.stageComputeP99Nanos.map { String(format: "%@ %.0f µs", $0.stage, Double($0.p99) / 1e3) }.joined(separator: ", "))
+    if summary.residualEnabled && summary.residualZeroInitialized {
+        lines.append("residual: zero-initialised (no weights yet; the learner arrives with issue #8), so base + residual = base exactly")
+    } else if !summary.residualEnabled {
+        lines.append("residual: disabled in the config (base policy only)")
+    }
+    return lines
 }
 
 struct Learn: ParsableCommand {

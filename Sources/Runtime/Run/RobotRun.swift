@@ -1,0 +1,291 @@
+import Drivers
+import Foundation
+import PLDCore
+import Policies
+import Safety
+import Tasks
+import Wire
+import ZeroMQ
+
+/// How a run is driven, beyond its robot config.
+public struct RunOptions: Sendable {
+    /// Stop after this many episodes (nil: no limit).
+    public var episodes: Int?
+    /// Stop starting episodes after this much wall time, s (nil: no limit).
+    public var durationSeconds: Double?
+    /// Run against `pld sim --speed K`: every rate runs K× faster and every timeout K× shorter.
+    public var speed = 1.0
+    /// One line of progress or warning, on the main thread.
+    public var log: @Sendable (String) -> Void = { print($0) }
+
+    public init() {}
+}
+
+/// Everything a finished run reports.
+public struct RunSummary: Sendable {
+    public var episodes: [EpisodeResult]
+    public var tickJitterNanos: (p50: UInt64, p99: UInt64, max: UInt64)
+    public var tickComputeNanos: (p50: UInt64, p99: UInt64, max: UInt64)
+    public var ticks: UInt64
+    public var deadlineMisses: UInt64
+    public var policyStalls: UInt64
+    public var safetyEvents: UInt64
+    public var estops: UInt64
+    public var warnings: [String]
+    /// True when the residual had no weights file (zero output layer: ā = a_b exactly).
+    public var residualZeroInitialized: Bool
+    public var residualEnabled: Bool
+    public var stageComputeP99Nanos: [(stage: String, p99: UInt64)]
+    public var policyStatus: PolicyWorkerStatus
+    public var chunkCounters: ChunkSchedulerCounters
+
+    public var successes: Int { episodes.filter { $0.outcome == .success }.count }
+    public var successRate: Double { episodes.isEmpty ? 0 : Double(successes) / Double(episodes.count) }
+}
+
+/// A run of episodes on the robot a config describes: builds every part from the config,
+/// connects the links, starts the sensor, policy and control threads, and reports each episode.
+///
+/// Threading: `init` and `run` on the calling (main) thread; the tick runs on the control
+/// thread (`ControlLoop`), policy inference on the policy worker thread, camera and feature
+/// I/O on the sensor thread. `requestStop()` may be called from any thread (signal handler).
+public final class RobotRun: @unchecked Sendable {
+    // @unchecked: configured in init; afterwards the control thread owns `pipeline`, and the
+    // main thread only reads thread-safe status objects.
+    public let config: RobotConfig
+    public let options: RunOptions
+    public let loop: ControlLoop
+    public let status = RunStatusBoard()
+    public let stageTimings = StageTimings()
+    public let egress: Egress
+    let pipeline: TickPipeline
+    let sensors: SensorHub
+    let worker: PolicyWorker
+    let results = SPSCQueue<EpisodeResult>(capacity: 256)
+    private let context: Context
+    private let residualZeroInit: Bool
+
+    /// Loads, connects and wires everything; throws one line naming what failed.
+    public init(configPath: String, options: RunOptions = RunOptions()) throws(RuntimeError) {
+        self.options = options
+        let loaded: LoadedConfig<RobotConfig>
+        do {
+            loaded = try RobotConfig.loadWithSource(path: configPath)
+        } catch {
+            throw RuntimeError(error.description)
+        }
+        let config = loaded.value
+        self.config = config
+        let timeScale = 1 / options.speed
+        do {
+            context = try Context(ioThreads: 1)
+        } catch {
+            throw RuntimeError("zeromq: \(error)")
+        }
+
+        // Links, one per arm, connected before anything moves.
+        var arms: [ArmLink] = []
+        var kinematics: [ArmKinematicsBox?] = []
+        var forwardKinematics: [String: ForwardKinematics] = [:]
+        var driverLimits: [String: DriverJointLimits] = [:]
+        for arm in config.arms {
+            switch arm.kind {
+            case .frankaDeoxys:
+                var linkOptions = FrankaLink.Options()
+                linkOptions.timeScale = timeScale
+                do {
+                    let link = try FrankaLink(arm: arm, context: context, options: linkOptions)
+                    try link.connect()
+                    arms.append(.franka(link))
+                } catch {
+                    throw RuntimeError("\(error)")
+                }
+                kinematics.append(nil)
+            case .pldArm:
+                var linkOptions = PLDArmLink.Options()
+                linkOptions.timeScale = timeScale
+                do {
+                    let link = try PLDArmLink(arm: arm, context: context, options: linkOptions)
+                    let hello = try link.connect()
+                    driverLimits[arm.name] = DriverJointLimits(
+                        lowerRad: hello.jointLimits.map(\.lowerRad), upperRad: hello.jointLimits.map(\.upperRad),
+                        velocityRadPerS: hello.jointLimits.map(\.maxVelocityRadPerS))
+                    arms.append(.pldArm(link))
+                } catch {
+                    throw RuntimeError("\(error)")
+                }
+                do {
+                    let box = ArmKinematicsBox(try ArmKinematics.yam(), jointCount: arm.jointCount)
+                    kinematics.append(box)
+                    forwardKinematics[arm.name] = ForwardKinematics(jointCount: arm.jointCount) { q in
+                        box.poseValue(q, jointCount: arm.jointCount)
+                    }
+                } catch {
+                    throw RuntimeError("kinematics for arm \(arm.name): \(error)")
+                }
+            }
+        }
+        egress = Egress(arms: arms)
+
+        // Cameras and features on their own thread.
+        do {
+            sensors = try SensorHub(cameras: config.cameras, features: config.features, context: context, timeScale: timeScale)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+
+        // The safety chain decides the action width every other part must agree with.
+        let safety: SafetyChain
+        do {
+            safety = try SafetyChain(config: config, kinematics: forwardKinematics, driverLimits: driverLimits)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        let actionDimensions = safety.actionDimension
+
+        // Base policy: client and worker thread, talking to the tick through two SPSC queues.
+        var policyConfig = config.policy
+        policyConfig.requestTimeoutS *= timeScale
+        policyConfig.connectTimeoutS *= timeScale
+        policyConfig.chunks.maxChunkAgeS *= timeScale
+        let requests = SPSCQueue<PolicyRequest>(capacity: 4)
+        let chunks = SPSCQueue<BaseChunk>(capacity: 4)
+        do {
+            let settings = try PolicyClientSettings(
+                config: policyConfig, apiKeyPath: config.policy.apiKeyFile.map { loaded.source.resolve($0) },
+                expectedActionDimensions: actionDimensions)
+            let client = BasePolicyClients.make(kind: config.policy.kind, settings: settings)
+            var robotForWorker = config
+            robotForWorker.policy = policyConfig
+            worker = try PolicyWorker(
+                robot: robotForWorker, client: client, prompts: [config.task], cameras: SensorImages(sensors),
+                requests: requests, chunks: chunks)
+        } catch let error as PolicyClientError {
+            throw RuntimeError("\(error)")
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        let periodS = 1 / config.control.rateHz
+        let scheduler = ChunkScheduler(ChunkScheduler.Settings(
+            config: policyConfig.chunks, actionDimensions: actionDimensions,
+            requestTimeoutTicks: Int((config.policy.requestTimeoutS / periodS).rounded(.up)) + 1))
+
+        // Observation samplers for the policy's numeric inputs and the residual's inputs.
+        let armNames = config.arms.map(\.name)
+        let jointCounts = config.arms.map(\.jointCount)
+        let featureDims = config.features.map { (name: $0.name, dims: $0.dims) }
+        let policySources = config.policy.observation.inputs.filter { !$0.isImage }.flatMap(\.from)
+        let policySampler = try ObservationSampler(sources: policySources, armNames: armNames, jointCounts: jointCounts, features: featureDims)
+        let residualSampler = try ObservationSampler(
+            sources: config.residual.inputs, armNames: armNames, jointCounts: jointCounts, features: featureDims)
+
+        // Residual and handoff.
+        let residual: ResidualPolicy
+        do {
+            var residualConfig = config.residual
+            residualConfig.weightsPath = config.residual.weightsPath.map { loaded.source.resolve($0) }
+            residual = try ResidualPolicy(
+                config: residualConfig, stateDimensions: residualSampler.valueCount, actionDimensions: actionDimensions)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        residualZeroInit = config.residual.weightsPath == nil
+        var handoffConfig = config.handoff
+        if !config.residual.enabled { handoffConfig.mode = .never }
+        let handoff = HandoffSampler(config: handoffConfig, maxEpisodeSteps: config.control.maxEpisodeSteps)
+        var residualScale = ActionVector(count: actionDimensions)
+        var offset = 0
+        for segment in config.actionSpace.segments {
+            guard let arm = config.arms.first(where: { $0.name == segment.arm }) else { continue }
+            let width = segment.dimension(jointCount: arm.jointCount, hasGripper: arm.hasGripper)
+            for d in 0..<width {
+                // joint_position targets are absolute rad: the residual's normalised output is
+                // scaled by joint_rad_per_unit; ee_delta and gripper dims are normalised already.
+                residualScale[offset + d] = segment.kind == .jointPosition && d < arm.jointCount ? segment.jointScaleRad : 1
+            }
+            offset += width
+        }
+
+        // Task success.
+        var success: RulesClassifier?
+        var latch = SuccessLatch(threshold: 1, debounceTicks: 1)
+        if let trigger = config.success {
+            guard let classifier = config.classifiers.first(where: { $0.name == trigger.classifier }), classifier.kind == .rules else {
+                throw RuntimeError("success classifier \(trigger.classifier): only `rules` classifiers run before the stage machine lands")
+            }
+            success = RulesClassifier(config: classifier)
+            latch = SuccessLatch(threshold: trigger.threshold, debounceTicks: trigger.debounceTicks)
+        }
+
+        // Reset targets.
+        var home: [TickPipeline.HomeTarget] = []
+        for arm in config.arms {
+            let pose = config.reset?.home.first { $0.arm == arm.name }
+            var joints = InlineArray<8, Double>(repeating: 0)
+            for (j, value) in (pose?.jointsRad ?? []).enumerated() where j < 8 { joints[j] = value }
+            home.append(.init(joints: joints, jointCount: pose == nil ? 0 : arm.jointCount, gripper: pose?.gripper ?? 0))
+        }
+
+        var featureIndex: [String: Int] = [:]
+        for (i, feature) in config.features.enumerated() { featureIndex[feature.name] = i }
+        let deadline = options.durationSeconds.map { monotonicNanos() + UInt64($0 * 1e9) }
+        pipeline = TickPipeline(
+            egress: egress, armConfigs: config.arms, scheduler: scheduler, residual: residual, residualScale: residualScale,
+            handoff: handoff, safety: safety, success: success, successLatch: latch, policyRequests: requests, chunks: chunks,
+            features: sensors.featureBuffer, featureCount: config.features.count, episodeResults: results, status: status,
+            stageTimings: stageTimings, policySampler: policySampler, residualSampler: residualSampler,
+            featureIndex: featureIndex, kinematics: kinematics, home: home, reset: config.reset,
+            maxEpisodeSteps: config.control.maxEpisodeSteps, periodS: periodS, timeScale: timeScale,
+            episodeLimit: options.episodes.map(UInt64.init), deadlineNanos: deadline)
+        loop = ControlLoop(
+            periodNanos: UInt64((periodS * timeScale * 1e9).rounded()), options: RealtimeOptions(config: config.control.realtime))
+    }
+
+    /// Runs until the episode limit, the duration, or `requestStop()`; calls `onEpisode` on the
+    /// calling thread as episodes end.
+    public func run(onEpisode: (EpisodeResult) -> Void) -> RunSummary {
+        sensors.start()
+        worker.start()
+        let pipeline = self.pipeline
+        loop.start { timing in pipeline.tick(timing) }
+        for warning in loop.warnings { options.log("warning: \(warning)") }
+        var episodes: [EpisodeResult] = []
+        while loop.isRunning {
+            while let result = results.pop() {
+                episodes.append(result)
+                onEpisode(result)
+            }
+            usleep(20_000)
+        }
+        loop.join()
+        while let result = results.pop() {
+            episodes.append(result)
+            onEpisode(result)
+        }
+        worker.stop()
+        sensors.stop()
+        for arm in egress.arms { arm.close() }
+        return RunSummary(
+            episodes: episodes,
+            tickJitterNanos: (loop.jitter.percentile(0.5), loop.jitter.percentile(0.99), loop.jitter.max),
+            tickComputeNanos: (loop.compute.percentile(0.5), loop.compute.percentile(0.99), loop.compute.max),
+            ticks: loop.ticks, deadlineMisses: loop.misses, policyStalls: status.value(.policyStalls),
+            safetyEvents: status.value(.safetyEvents), estops: status.value(.estops), warnings: loop.warnings,
+            residualZeroInitialized: residualZeroInit, residualEnabled: config.residual.enabled,
+            stageComputeP99Nanos: StageTimings.Stage.allCases.map { ($0.name, stageTimings.histograms[$0.rawValue].percentile(0.99)) },
+            policyStatus: worker.status(), chunkCounters: pipeline.scheduler.counters)
+    }
+
+    /// Ends the run after the current tick (any thread).
+    public func requestStop() { pipeline.requestStop() }
+}
+
+/// The sensor hub's decoded images, as the policy worker reads them.
+struct SensorImages: CameraImageSource {
+    let hub: SensorHub
+    init(_ hub: SensorHub) { self.hub = hub }
+
+    func latestImage(camera: String) -> (rgb: [UInt8], width: Int, height: Int, sequence: UInt64, captureUnixNanos: Int64)? {
+        hub.latestImage(camera: camera).map { ($0.rgb, $0.width, $0.height, $0.sequence, $0.captureUnixNanos) }
+    }
+}
