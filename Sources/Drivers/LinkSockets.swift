@@ -56,38 +56,53 @@ final class StateSubscriber {
     func close() { socket.close() }
 }
 
-/// A bound command PUB with an encode buffer allocated once.
+/// A bound command PUB with encode buffers allocated once.
 ///
 /// Threading: owned by the link's thread. `send(count:)` never blocks (PUB drops at its
-/// high-water mark instead) and never allocates.
+/// high-water mark instead) and never allocates: messages go out without a copy
+/// (`Socket.sendWithoutCopy`) from a ring of `slotCount` buffers, and the socket's SNDHWM is
+/// kept far below the ring size, so a buffer is reused only long after libzmq has sent it.
 final class CommandPublisher {
     let socket: Socket
     /// The endpoint as configured, and as resolved after binding (wildcard ports filled in).
     let endpoint: String
     let boundEndpoint: String
-    let buffer: UnsafeMutableRawBufferPointer
+    static let slotCount = 64
+    static let sendHighWaterMark: Int32 = 8
+    private let slots: UnsafeMutableRawBufferPointer
+    private let slotBytes: Int
+    private var slot = 0
+    /// Where the next message is encoded (the current ring slot).
+    private(set) var buffer: UnsafeMutableRawBufferPointer
 
     init(context: Context, endpoint: String, capacityBytes: Int, subject: String, name: String) throws(DriverError) {
         self.endpoint = endpoint
         let operation = "bind \(name) PUB \(endpoint)"
         do {
             socket = try Socket(context: context, type: .pub)
+            try socket.set(.sendHighWaterMark, CommandPublisher.sendHighWaterMark)
             try socket.bind(endpoint)
             boundEndpoint = (try? socket.lastEndpoint) ?? endpoint
         } catch {
             throw .zmq(subject, operation, error)
         }
-        buffer = .allocate(byteCount: capacityBytes, alignment: 16)
+        slotBytes = (capacityBytes + 63) & ~63
+        slots = .allocate(byteCount: slotBytes * CommandPublisher.slotCount, alignment: 64)
+        buffer = UnsafeMutableRawBufferPointer(rebasing: slots[0..<slotBytes])
     }
 
-    deinit { buffer.deallocate() }
+    deinit { slots.deallocate() }
 
-    /// Sends the first `count` bytes of `buffer`. False when not queued (socket closed or
-    /// failing); a PUB without subscribers accepts and discards, which counts as sent.
+    /// Sends the first `count` bytes of `buffer` and moves `buffer` to the next ring slot.
+    /// False when not queued (socket closed or failing); a PUB without subscribers accepts and
+    /// discards, which counts as sent.
     @inline(__always)
     func send(count: Int) -> Bool {
+        let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        slot = slot + 1 == CommandPublisher.slotCount ? 0 : slot + 1
+        buffer = UnsafeMutableRawBufferPointer(rebasing: slots[(slot * slotBytes)..<((slot + 1) * slotBytes)])
         do {
-            return try socket.send(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), flags: .dontWait)
+            return try socket.sendWithoutCopy(message, flags: .dontWait)
         } catch {
             return false
         }
