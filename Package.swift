@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "pld-bench",
             dependencies: [
-                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies",
+                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),

@@ -69,7 +69,10 @@ final class CommandPublisher {
     let boundEndpoint: String
     static let slotCount = 64
     static let sendHighWaterMark: Int32 = 8
-    private let slots: UnsafeMutableRawBufferPointer
+    /// The ring's memory. libzmq may read it until the context terminates (LINGER flushes a
+    /// termination message after `close()`), so the context keeps it alive until then.
+    private let storage: RingStorage
+    private var slots: UnsafeMutableRawBufferPointer { storage.bytes }
     private let slotBytes: Int
     private var slot = 0
     /// Where the next message is encoded (the current ring slot).
@@ -87,11 +90,10 @@ final class CommandPublisher {
             throw .zmq(subject, operation, error)
         }
         slotBytes = (capacityBytes + 63) & ~63
-        slots = .allocate(byteCount: slotBytes * CommandPublisher.slotCount, alignment: 64)
-        buffer = UnsafeMutableRawBufferPointer(rebasing: slots[0..<slotBytes])
+        storage = RingStorage(byteCount: slotBytes * CommandPublisher.slotCount)
+        context.keepAliveUntilTerminated(storage)
+        buffer = UnsafeMutableRawBufferPointer(rebasing: storage.bytes[0..<slotBytes])
     }
-
-    deinit { slots.deallocate() }
 
     /// Sends the first `count` bytes of `buffer` and moves `buffer` to the next ring slot.
     /// False when not queued (socket closed or failing); a PUB without subscribers accepts and
@@ -114,4 +116,12 @@ final class CommandPublisher {
     }
 
     func close() { socket.close() }
+}
+
+/// Memory shared between a `CommandPublisher` and libzmq's I/O thread (which reads queued
+/// messages from it). Immutable reference; freed when the publisher and its context are gone.
+private final class RingStorage: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+    init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 64) }
+    deinit { bytes.deallocate() }
 }

@@ -44,6 +44,8 @@ public final class SimulationRunner: Sendable {
     /// franka-cube's reset fixture and ground truth (nil for other scenes).
     public let cubeTask: FrankaCubeTask?
     private let context: Context
+    /// The `policy-*` faults' schedule (nil without any, or without a policy server).
+    private let policyFaults: PolicyFaultInjector?
 
     /// Builds the scene and the devices; binds nothing yet.
     /// - Throws: a one-line ``SimulationError`` naming what in the config the scene cannot serve.
@@ -128,8 +130,13 @@ public final class SimulationRunner: Sendable {
             let server = OpenPIPolicyServer(bind: config.policy.url, metadata: ["scene": .string(scene.rawValue)], handler: handler)
             server.latencySeconds = options.policyLatencyS / options.speed
             policyServer = server
+            policyFaults = PolicyFaultInjector(faults: options.faults, server: server, clock: clock, log: options.log)
         } else {
             policyServer = nil
+            policyFaults = nil
+            if options.faults.contains(where: \.isPolicyFault) {
+                throw SimulationError("pld sim: policy-* faults need the scripted policy server, which serves only openpi configs")
+            }
         }
     }
 
@@ -152,6 +159,7 @@ public final class SimulationRunner: Sendable {
         }
         do {
             try policyServer?.start()
+            policyFaults?.start()
         } catch {
             stop()
             throw SimulationError("pld sim: \(error)")
@@ -159,6 +167,7 @@ public final class SimulationRunner: Sendable {
     }
 
     public func stop() {
+        policyFaults?.stop()
         policyServer?.stop()
         cameras.stop()
         features.stop()

@@ -19,7 +19,10 @@ public struct RulesClassifier: Sendable {
     /// its rule false: an unknown reading never counts as success.
     public func score(_ value: (ObservationSource, Int) -> Double) -> Double {
         guard !rules.isEmpty else { return 0 }
-        for rule in rules {
+        // Indexed: an iterator can allocate a coroutine frame in unoptimised builds, and this
+        // runs on the control thread every tick.
+        for k in 0..<rules.count {
+            let rule = rules[k]
             let v = value(rule.source, rule.index)
             guard v.isFinite else { return 0 }
             let holds: Bool

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// A libzmq context: the I/O threads and the registry of sockets (`zmq_ctx_new`).
 ///
@@ -12,6 +13,9 @@ import CZeroMQ
 public final class Context: @unchecked Sendable {
     // @unchecked: the handle is immutable, and libzmq documents context calls as thread-safe.
     let handle: UnsafeMutableRawPointer
+    /// Objects that own memory libzmq may still read (``Socket/sendWithoutCopy(_:flags:)``),
+    /// released only after `zmq_ctx_term` has returned.
+    private let keptAlive = Mutex<[any AnyObject & Sendable]>([])
 
     /// Creates a context (`zmq_ctx_new`) with `ioThreads` background I/O threads
     /// (`ZMQ_IO_THREADS`, libzmq's default is 1; one thread handles about a gigabyte a second).
@@ -40,9 +44,18 @@ public final class Context: @unchecked Sendable {
         _ = zmq_ctx_shutdown(handle)
     }
 
-    /// Terminates the context (`zmq_ctx_term`), retrying on `EINTR`. Runs only once no socket
-    /// references the context any more.
+    /// Keeps `object` alive until this context has terminated: after `zmq_ctx_term` returns, no
+    /// queued or lingering message can reference memory it owns. For the buffers of
+    /// ``Socket/sendWithoutCopy(_:flags:)``. Setup-time (takes a lock, may allocate).
+    public func keepAliveUntilTerminated(_ object: any AnyObject & Sendable) {
+        keptAlive.withLock { $0.append(object) }
+    }
+
+    /// Terminates the context (`zmq_ctx_term`), retrying on `EINTR`, then releases the objects
+    /// of ``keepAliveUntilTerminated(_:)``. Runs only once no socket references the context any
+    /// more.
     deinit {
         while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+        keptAlive.withLock { $0.removeAll() }
     }
 }

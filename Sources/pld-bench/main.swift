@@ -6,7 +6,7 @@ struct PLDBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pld bench",
         abstract: "Measure the runtime's hot paths; print JSON with --json.",
-        subcommands: [Codec.self, Links.self, Residual.self, ZeroMQEcho.self])
+        subcommands: [Codec.self, Links.self, Loop.self, Residual.self, ZeroMQEcho.self])
 }
 
 struct Codec: ParsableCommand {
@@ -85,6 +85,58 @@ struct Links: ParsableCommand {
             date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
             cores: ProcessInfo.processInfo.activeProcessorCount,
             links: try benchLinks(config: config, seconds: seconds, pldExecutable: pld))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    }
+}
+
+struct Loop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The full tick pipeline against `pld sim`: jitter, compute, misses, per-stage cost, control-thread allocations; optionally the same loop in Python.",
+        discussion: """
+            Starts `pld sim` on a scratch copy of --config retimed to --rate-hz, with a random \
+            3x256 residual acting every tick, runs `pld run`'s pipeline for --seconds, and counts \
+            heap allocations made by the control thread after --warmup seconds (malloc \
+            interposer, filtered to that thread). With --python, runs Tools/bench/python_loop.py \
+            (pyzmq + numpy + protobuf) against the same simulator for comparison. Run from the \
+            repository root, on an otherwise idle machine.
+            """)
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Control rate, Hz.") var rateHz = 1000.0
+    @Option(help: "Seconds to run.") var seconds = 60.0
+    @Option(help: "Seconds before allocation counting starts.") var warmup = 5.0
+    @Option(help: "Robot config of the sim cell.") var config = "RobotConfigs/franka_sim_cube.yaml"
+    @Flag(help: "Also run the Python reference loop.") var python = false
+    @Flag(inversion: .prefixedNo, help: "Give the control thread the last core to itself (others: the rest).") var pin = true
+    @Flag(help: "Allocate once per 1000 ticks on the control thread (checks that the count counts).") var probe = false
+    @Option(help: "Print the call stacks of the first N control-thread allocations to stderr (debugging).") var traceAllocations = 0
+
+    func validate() throws {
+        guard rateHz.isFinite, rateHz > 0, rateHz <= 4000 else { throw ValidationError("--rate-hz must be in (0, 4000], got \(rateHz)") }
+        guard seconds.isFinite, warmup.isFinite, warmup >= 0, seconds > warmup else {
+            throw ValidationError("--seconds (\(seconds)) must be longer than --warmup (\(warmup))")
+        }
+    }
+
+    struct Report: Codable {
+        var benchmark = "loop"
+        var command: String
+        var date: String
+        var build: String
+        var cpu: String
+        var cores: Int
+        var loop: LoopResults
+    }
+
+    func run() throws {
+        let pld = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("pld").path
+        let report = Report(
+            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+            date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
+            cores: ProcessInfo.processInfo.activeProcessorCount,
+            loop: try benchLoop(config: config, rateHz: rateHz, seconds: seconds, warmupSeconds: warmup, pldExecutable: pld, python: python, pin: pin, probe: probe, traceAllocations: traceAllocations))
         let encoder = JSONEncoder()
         encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))

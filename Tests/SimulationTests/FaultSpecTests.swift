@@ -16,6 +16,9 @@ struct FaultSpecTests {
         ("camera-freeze:wrist:3s@20s", .cameraFreeze(camera: "wrist", durationSeconds: 3, atSeconds: 20)),
         ("drop-state:250us", .dropState(durationSeconds: 0.00025, atSeconds: 0)),
         ("kill-driver:franka@0s", .killDriver(arm: "franka", atSeconds: 0)),
+        ("policy-stall:2s@10s", .policyStall(durationSeconds: 2, atSeconds: 10)),
+        ("policy-error", .policyError(atSeconds: 0)),
+        ("policy-drop@4s", .policyDrop(atSeconds: 4)),
     ])
     func validSpecsParse(spec: String, expected: SimFault) throws {
         let fault = try SimFault(spec: spec)
@@ -24,8 +27,8 @@ struct FaultSpecTests {
     }
 
     @Test(arguments: [
-        ("", "--fault \"\": empty fault; expected one of drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT]"),
-        ("explode:1s", "--fault \"explode:1s\": unknown fault \"explode\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze"),
+        ("", "--fault \"\": empty fault; expected one of drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT], policy-stall:DURATION[@AT], policy-error[@AT], policy-drop[@AT]"),
+        ("explode:1s", "--fault \"explode:1s\": unknown fault \"explode\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze, policy-stall, policy-error, policy-drop"),
         ("drop-state", "--fault \"drop-state\": drop-state needs more fields; expected drop-state:DURATION[@AT]"),
         ("drop-state:abc", "--fault \"drop-state:abc\": duration \"abc\" is not a number with a unit (us, ms, s, min), e.g. 500ms or 2s"),
         ("drop-state:500", "--fault \"drop-state:500\": duration \"500\" is not a number with a unit (us, ms, s, min), e.g. 500ms or 2s"),
@@ -39,6 +42,9 @@ struct FaultSpecTests {
         ("kill-driver:", "--fault \"kill-driver:\": arm name is empty"),
         ("motor-error", "--fault \"motor-error\": motor-error needs more fields; expected motor-error:ARM[@AT]"),
         ("camera-freeze:wrist", "--fault \"camera-freeze:wrist\": camera-freeze needs more fields; expected camera-freeze:CAMERA:DURATION[@AT]"),
+        ("policy-stall", "--fault \"policy-stall\": policy-stall needs more fields; expected policy-stall:DURATION[@AT]"),
+        ("policy-error:now", "--fault \"policy-error:now\": too many fields; expected policy-error[@AT]"),
+        ("policy-drop:1s@2s", "--fault \"policy-drop:1s@2s\": too many fields; expected policy-drop[@AT]"),
         ("camera-freeze:wrist:2parsecs", "--fault \"camera-freeze:wrist:2parsecs\": duration \"2parsecs\" is not a number with a unit (us, ms, s, min), e.g. 500ms or 2s"),
     ])
     func badSpecsNameTheSpecAndTheProblem(spec: String, message: String) {
@@ -50,7 +56,7 @@ struct FaultSpecTests {
     }
 
     @Test func parseStopsAtTheFirstBadSpec() {
-        #expect(throws: FaultSpecError(spec: "nope", reason: "unknown fault \"nope\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze")) {
+        #expect(throws: FaultSpecError(spec: "nope", reason: "unknown fault \"nope\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze, policy-stall, policy-error, policy-drop")) {
             _ = try SimFault.parse(["drop-state:1s", "nope", "also-bad"])
         }
     }

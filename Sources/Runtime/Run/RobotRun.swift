@@ -17,6 +17,10 @@ public struct RunOptions: Sendable {
     public var speed = 1.0
     /// One line of progress or warning, on the main thread.
     public var log: @Sendable (String) -> Void = { print($0) }
+    /// Called on the control thread before every tick with the tick's index (benchmarks use it
+    /// to find the thread whose allocations they count, and to check that they count). Keep it
+    /// nil in production: it runs inside the realtime period.
+    public var onControlTick: (@Sendable (UInt64) -> Void)?
 
     public init() {}
 }
@@ -247,7 +251,15 @@ public final class RobotRun: @unchecked Sendable {
         sensors.start()
         worker.start()
         let pipeline = self.pipeline
-        loop.start { timing in pipeline.tick(timing) }
+        pipeline.warmUpSafetyPaths()
+        if let onTick = options.onControlTick {
+            loop.start { timing in
+                onTick(timing.index)
+                return pipeline.tick(timing)
+            }
+        } else {
+            loop.start { timing in pipeline.tick(timing) }
+        }
         for warning in loop.warnings { options.log("warning: \(warning)") }
         var episodes: [EpisodeResult] = []
         while loop.isRunning {
@@ -275,6 +287,9 @@ public final class RobotRun: @unchecked Sendable {
             stageComputeP99Nanos: StageTimings.Stage.allCases.map { ($0.name, stageTimings.histograms[$0.rawValue].percentile(0.99)) },
             policyStatus: worker.status(), chunkCounters: pipeline.scheduler.counters)
     }
+
+    /// Episodes ended so far (any thread).
+    public var episodesEnded: UInt64 { status.value(.episodes) }
 
     /// Ends the run after the current tick (any thread).
     public func requestStop() { pipeline.requestStop() }

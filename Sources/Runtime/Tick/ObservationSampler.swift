@@ -65,8 +65,9 @@ public struct ObservationSampler: Sendable {
     @discardableResult
     public func sample<Sink: ObservationValueSink>(arms: UnsafeBufferPointer<ArmState>, features: FeatureSnapshot, into sink: inout Sink) -> Bool {
         var ok = true
-        for source in resolved {
-            switch source {
+        // Indexed: an iterator can allocate a coroutine frame in unoptimised builds.
+        for k in 0..<resolved.count {
+            switch resolved[k] {
             case let .arm(index, field):
                 let state = arms[index]
                 switch field {

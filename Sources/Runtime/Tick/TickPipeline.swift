@@ -148,6 +148,36 @@ final class TickPipeline: @unchecked Sendable {
         residualInput.deallocate()
     }
 
+    // MARK: Before the first tick
+
+    /// Runs the safety chain once through each intervention path (non-finite action, box
+    /// clamp, step cap, workspace and joint limits) on synthetic mid-range states, on the
+    /// calling thread, before the loop starts. The Swift runtime instantiates some generic
+    /// metadata and witness tables lazily — allocating — the first time a path runs; a clamp
+    /// first needed mid-episode must not allocate on the control thread then. `apply` is a
+    /// pure function, so this changes no state.
+    func warmUpSafetyPaths() {
+        var synthetic: [ArmState] = []
+        for i in 0..<armConfigs.count {
+            var state = egress.arms[i].state
+            let limits = armConfigs[i].jointLimits
+            for j in 0..<min(state.jointCount, limits.lowerRad.count, limits.upperRad.count) {
+                state.q[j] = (limits.lowerRad[j] + limits.upperRad[j]) / 2
+            }
+            if let box = kinematics[i] { state.eePose = box.pose(state.q, jointCount: state.jointCount) }
+            state.hasState = true
+            synthetic.append(state)
+        }
+        let width = safety.actionDimension
+        var previous = safety.holding
+        for value in [0.0, 0.01, .nan, .infinity, 10, -10, 1e3, -1e3] {
+            var action = ActionVector(count: width)
+            for d in 0..<width { action[d] = value }
+            previous = safety.apply(action, states: synthetic, previous: previous, periodS: periodS)
+            _ = safety.apply(action, states: synthetic, previous: safety.holding, periodS: periodS)
+        }
+    }
+
     // MARK: The tick
 
     /// One control period. Returns false when the run is over.
@@ -215,7 +245,9 @@ final class TickPipeline: @unchecked Sendable {
 
     private func holdAll(now: UInt64) {
         _ = egress.withLinks { arms in
-            for arm in arms { arm.hold(now: now) }
+            // Indexed: an iterator over the array can allocate a coroutine frame in unoptimised
+            // builds, and this runs every stalled tick.
+            for i in 0..<arms.count { arms[i].hold(now: now) }
         }
         previousSafety = safety.holding
     }

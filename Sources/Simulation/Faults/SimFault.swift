@@ -10,6 +10,9 @@
 /// | `kill-driver[:ARM][@AT]` | the device process exits at AT and restarts (deoxys: `auto_arm.sh`; PLD arm driver: stops answering, motors damp after their timeout, then restarts); no ARM = every arm |
 /// | `motor-error:ARM[@AT]` | PLD arm driver: a motor reports "loss communication" → ERROR + damping; deoxys NUC: a libfranka joint reflex → motion aborted, robot mode Reflex |
 /// | `camera-freeze:CAMERA:DURATION[@AT]` | a camera publishes nothing for DURATION, as a hung camera node would (CameraPublisher) |
+/// | `policy-stall:DURATION[@AT]` | the base policy server sleeps DURATION before answering the first request after AT (a GPU stall) |
+/// | `policy-error[@AT]` | the base policy server answers the first request after AT with a traceback frame and closes, as `serve_policy.py` does when the policy raises |
+/// | `policy-drop[@AT]` | the base policy server drops the connection of the first request after AT without a close frame (a crash) |
 ///
 /// Durations and times are a number and a unit: `250us`, `500ms`, `2s`, `1.5min`.
 public enum SimFault: Sendable, Equatable, CustomStringConvertible {
@@ -18,13 +21,18 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
     case killDriver(arm: String?, atSeconds: Double)
     case motorError(arm: String, atSeconds: Double)
     case cameraFreeze(camera: String, durationSeconds: Double, atSeconds: Double)
+    case policyStall(durationSeconds: Double, atSeconds: Double)
+    case policyError(atSeconds: Double)
+    case policyDrop(atSeconds: Double)
 
     /// The kinds, in the order `--help` lists them.
-    public static let kinds = ["drop-state", "delay-commands", "kill-driver", "motor-error", "camera-freeze"]
+    public static let kinds = [
+        "drop-state", "delay-commands", "kill-driver", "motor-error", "camera-freeze", "policy-stall", "policy-error", "policy-drop",
+    ]
 
     /// The grammar, for help texts and error messages.
     public static let grammar =
-        "drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT]"
+        "drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT], policy-stall:DURATION[@AT], policy-error[@AT], policy-drop[@AT]"
 
     /// Parses one `--fault` value.
     /// - Throws: ``FaultSpecError`` naming the spec and what is wrong with it.
@@ -68,6 +76,15 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
             self = .cameraFreeze(
                 camera: try Self.name(arguments[0], what: "camera", spec: spec),
                 durationSeconds: try Self.duration(arguments[1], what: "duration", spec: spec), atSeconds: at)
+        case "policy-stall":
+            try expect(1...1, "policy-stall:DURATION[@AT]")
+            self = .policyStall(durationSeconds: try Self.duration(arguments[0], what: "duration", spec: spec), atSeconds: at)
+        case "policy-error":
+            try expect(0...0, "policy-error[@AT]")
+            self = .policyError(atSeconds: at)
+        case "policy-drop":
+            try expect(0...0, "policy-drop[@AT]")
+            self = .policyDrop(atSeconds: at)
         default:
             throw fail("unknown fault \"\(kind)\"; expected one of \(Self.kinds.joined(separator: ", "))")
         }
@@ -84,8 +101,16 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
     public var atSeconds: Double {
         switch self {
         case .dropState(_, let at), .delayCommands(_, let at), .killDriver(_, let at), .motorError(_, let at),
-            .cameraFreeze(_, _, let at):
+            .cameraFreeze(_, _, let at), .policyStall(_, let at), .policyError(let at), .policyDrop(let at):
             at
+        }
+    }
+
+    /// Whether the fault targets the base policy server.
+    public var isPolicyFault: Bool {
+        switch self {
+        case .policyStall, .policyError, .policyDrop: true
+        default: false
         }
     }
 
@@ -98,6 +123,9 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
         case .motorError(let arm, let at): "motor-error:\(arm)\(Self.atText(at))"
         case .cameraFreeze(let camera, let duration, let at):
             "camera-freeze:\(camera):\(Self.text(duration))\(Self.atText(at))"
+        case .policyStall(let duration, let at): "policy-stall:\(Self.text(duration))\(Self.atText(at))"
+        case .policyError(let at): "policy-error\(Self.atText(at))"
+        case .policyDrop(let at): "policy-drop\(Self.atText(at))"
         }
     }
 

@@ -12,23 +12,136 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the embedded default: `pld sim` (Franka cube pick) plus `pld run`, then print a summary.",
         discussion: """
-            Starts `pld sim --scene franka-cube` as a child process, runs \
-            RobotConfigs/franka_sim_cube.yaml against it for the given number of episodes and \
-            prints episodes, success rate, handoff steps and tick timing. Recordings go to --out.
+            Starts `pld sim --scene franka-cube` as a child process (its log goes to \
+            DIR/sim.log), runs RobotConfigs/franka_sim_cube.yaml against it for the given number \
+            of episodes with one line per episode, and prints episodes, success rate, handoff \
+            steps and tick timing (also written to DIR/summary.txt). Run from the repository \
+            root. SIGINT ends the demo after the current tick and stops the simulator.
             """)
 
-    @Option(help: ArgumentHelp("Episodes to run.", valueName: "N"))
-    var episodes: Int = 10
+    @Option(help: ArgumentHelp("Episodes to run (about 20 s each at --speed 1).", valueName: "N"))
+    var episodes: Int = 5
 
-    @Option(help: ArgumentHelp("Run directory for recordings and the report.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Run directory for the simulator's log and the summary.", valueName: "DIR"))
     var out: String = "runs/demo"
+
+    @Option(help: ArgumentHelp("Sim seconds per wall second, for both the simulator and the run.", valueName: "K"))
+    var speed: Double = 1
+
+    @Option(help: ArgumentHelp("Seed of the simulator's cube placement.", valueName: "N"))
+    var seed: UInt64 = 1
 
     func validate() throws {
         guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
+        guard speed.isFinite, speed > 0, speed <= 20 else { throw ValidationError("--speed must be in (0, 20], got \(speed)") }
     }
 
     func run() throws {
-        throw notAvailableYet("demo", arrivesWith: "issue #4 (the tick, `pld run` and `pld demo`)")
+        let configPath = SceneName.frankaCube.defaultConfigPath
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            printError("pld demo: \(configPath) not found; run pld demo from the repository root")
+            throw ExitCode.failure
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            printError("pld demo: cannot create \(out): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        let simLog = (out as NSString).appendingPathComponent("sim.log")
+        print("pld demo: starting pld sim --scene franka-cube (log: \(simLog))")
+        let sim: SimChild
+        do {
+            sim = try SimChild.launch(
+                arguments: ["sim", "--scene", "franka-cube", "--config", configPath, "--speed", String(speed), "--seed", String(seed)],
+                logPath: simLog, readyTimeoutSeconds: 60)
+        } catch {
+            printError("pld demo: \(error)")
+            throw ExitCode.failure
+        }
+        defer { sim.stop() }
+
+        print("pld demo: running \(episodes) episodes of \(configPath)")
+        var options = RunOptions()
+        options.episodes = episodes
+        options.speed = speed
+        options.log = { printError("pld demo: \($0)") }
+        let summary = try runEpisodes(configPath: configPath, options: options) { result, robot in
+            print(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+        }
+        let lines = summaryLines(summary)
+        for line in lines { print(line) }
+        let summaryPath = (out as NSString).appendingPathComponent("summary.txt")
+        try? (lines.joined(separator: "\n") + "\n").write(toFile: summaryPath, atomically: true, encoding: .utf8)
+        print("pld demo: summary written to \(summaryPath); episode recording arrives with issue #5")
+    }
+}
+
+/// `pld sim` as a child process of this executable: started, awaited until it prints READY,
+/// stopped with SIGTERM (then SIGKILL after 5 s).
+struct SimChild {
+    let process: Process
+
+    struct LaunchError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func launch(arguments: [String], logPath: String, readyTimeoutSeconds: Double) throws -> SimChild {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else {
+            throw LaunchError(description: "cannot write the simulator log \(logPath)")
+        }
+        process.standardError = log
+        do {
+            try process.run()
+        } catch {
+            throw LaunchError(description: "cannot start \(executable) sim: \(error.localizedDescription)")
+        }
+        // Wait for READY on a reader thread so a silent child cannot hang us past the timeout.
+        let ready = DispatchSemaphore(value: 0)
+        let reader = output.fileHandleForReading
+        Thread.detachNewThread {
+            var banner = Data()
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                banner.append(chunk)
+                if String(decoding: banner, as: UTF8.self).contains("READY") {
+                    ready.signal()
+                    // Keep draining so the child never blocks on a full pipe.
+                    while !reader.availableData.isEmpty {}
+                    return
+                }
+            }
+        }
+        let child = SimChild(process: process)
+        let deadline = Date().addingTimeInterval(readyTimeoutSeconds)
+        var isReady = false
+        while !isReady && process.isRunning && Date() < deadline {
+            isReady = ready.wait(timeout: .now() + 0.2) == .success
+        }
+        if !isReady {
+            child.stop()
+            let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?
+                .split(separator: "\n").last.map(String.init) ?? ""
+            throw LaunchError(description: "pld sim did not become ready" + (tail.isEmpty ? "" : ": \(tail)") + " (log: \(logPath))")
+        }
+        return child
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }
 

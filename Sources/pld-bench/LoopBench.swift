@@ -1,0 +1,313 @@
+import Foundation
+import MallocInterposerSwift
+import PLDCore
+import Policies
+import Runtime
+import Simulation
+import Synchronization
+
+/// The whole tick pipeline against `pld sim` at a high rate: wake-up jitter, tick compute,
+/// deadline misses, per-stage cost, and heap allocations made by the control thread itself.
+struct LoopResults: Codable {
+    struct Timing: Codable {
+        var p50Micros: Double
+        var p99Micros: Double
+        var p999Micros: Double
+        var maxMicros: Double
+    }
+    var rateHz: Double
+    var seconds: Double
+    var ticks: UInt64
+    var deadlineMisses: UInt64
+    var jitter: Timing
+    var compute: Timing
+    var stageP50Micros: [String: Double]
+    var stageP99Micros: [String: Double]
+    /// Allocations by the control thread over the measured window (after warm-up), per tick.
+    var controlThreadAllocationsPerTick: Double
+    var controlThreadAllocations: Int
+    var measuredTicks: UInt64
+    var episodes: Int
+    var successes: Int
+    /// Ticks that held the arm for lack of a fresh base action, and the chunks received.
+    var policyStalls: UInt64
+    var policyChunks: Int
+    var policyRoundTripP50Millis: Double
+    var stallsNoChunk: Int
+    var stallsExhausted: Int
+    var stallsTooOld: Int
+    var residual: String
+    var python: PythonLoopResults?
+}
+
+struct PythonLoopResults: Codable {
+    var rateHz: Double
+    var ticks: Int
+    var deadlineMisses: Int
+    var jitterP50Micros: Double
+    var jitterP99Micros: Double
+    var computeP50Micros: Double
+    var computeP99Micros: Double
+    var computeP999Micros: Double
+    var residualP50Micros: Double
+    var residualP99Micros: Double
+}
+
+/// The control thread's id and its allocation count, read by the malloc hook (which runs inside
+/// malloc: it may only touch atomics).
+let controlThread = Atomic<UInt>(0)
+let controlAllocations = Atomic<Int>(0)
+let countingControlAllocations = Atomic<Bool>(false)
+let probeSink = Atomic<Int>(0)
+
+/// `--trace-allocations N`: the call stacks of the first N control-thread allocations, captured
+/// inside the malloc hook with glibc's `backtrace` into preallocated storage.
+enum AllocationTrace {
+    static let depth = 64
+    nonisolated(unsafe) static var frames: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    nonisolated(unsafe) static var depths: UnsafeMutablePointer<Int32>?
+    static let capacity = Atomic<Int>(0)
+    static let taken = Atomic<Int>(0)
+    // glibc's <execinfo.h>, which Swift's Glibc module does not export.
+    typealias Backtrace = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>?, Int32) -> Int32
+    typealias SymbolsFD = @convention(c) (UnsafePointer<UnsafeMutableRawPointer?>?, Int32, Int32) -> Void
+    nonisolated(unsafe) static var backtrace: Backtrace?
+    nonisolated(unsafe) static var backtraceSymbolsFD: SymbolsFD?
+
+    static func prepare(_ count: Int) {
+        guard count > 0,
+            let b = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "backtrace"),
+            let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "backtrace_symbols_fd")
+        else { return }
+        backtrace = unsafeBitCast(b, to: Backtrace.self)
+        backtraceSymbolsFD = unsafeBitCast(f, to: SymbolsFD.self)
+        frames = .allocate(capacity: count * depth)
+        depths = .allocate(capacity: count)
+        depths!.initialize(repeating: 0, count: count)
+        // The first backtrace() loads libgcc_s (which allocates): do it here, not in the hook.
+        var warm = [UnsafeMutableRawPointer?](repeating: nil, count: 4)
+        _ = backtrace!(&warm, 4)
+        capacity.store(count, ordering: .relaxed)
+    }
+
+    /// In the hook: may only touch atomics and preallocated memory.
+    static func capture() {
+        let capacity = capacity.load(ordering: .relaxed)
+        guard capacity > 0, let frames, let depths, let backtrace else { return }
+        let index = taken.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard index < capacity else { return }
+        depths[index] = backtrace(frames + index * depth, Int32(depth))
+    }
+
+    /// Prints the captured stacks to stderr (backtrace_symbols_fd does not allocate).
+    static func dump() {
+        guard let frames, let depths, let backtraceSymbolsFD else { return }
+        let count = min(taken.load(ordering: .relaxed), capacity.load(ordering: .relaxed))
+        for i in 0..<count {
+            FileHandle.standardError.write(Data("--- control-thread allocation \(i + 1)\n".utf8))
+            backtraceSymbolsFD(frames + i * depth, depths[i], 2)
+        }
+    }
+}
+
+func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSeconds: Double, pldExecutable: String, python: Bool, pin: Bool, probe: Bool = false, traceAllocations: Int = 0) throws -> LoopResults {
+    // A scratch copy of the cell: the config at the benchmark rate, episodes as long in time as
+    // configured, a random 3×256 residual acting from the first step (so its cost is measured).
+    // On a machine with spare cores, give the control thread a core of its own (the last one)
+    // and keep everything else — the simulator child, the sensor and policy threads — off it,
+    // as one would on a robot PC (isolcpus + pinning). Threads and children inherit the mask
+    // of the thread that creates them, so pin this one before anything starts.
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let controlCore = pin && cores >= 2 ? cores - 1 : nil
+    if let controlCore { pinCallingThread(to: Array(0..<controlCore)) }
+    let cell = try BenchCell(config: path, rateHz: rateHz, controlCore: controlCore)
+    defer { cell.remove() }
+    let sim = try cell.launchSim(pldExecutable: pldExecutable, extra: ["--policy-latency-ms", "5", "--policy-chunk", "64", "--camera-rate", "5"])
+    defer {
+        sim.terminate()
+        sim.waitUntilExit()
+    }
+    AllocationTrace.prepare(traceAllocations)
+    MallocInterposerSwift.initialize()
+    MallocInterposerSwift.setAllocationHook { _ in
+        if countingControlAllocations.load(ordering: .relaxed)
+            && UInt(pthread_self()) == controlThread.load(ordering: .relaxed)
+        {
+            controlAllocations.add(1, ordering: .relaxed)
+            AllocationTrace.capture()
+        }
+    }
+    MallocInterposerSwift.hook()
+    var options = RunOptions()
+    options.durationSeconds = seconds
+    options.log = { FileHandle.standardError.write(Data("pld bench loop: \($0)\n".utf8)) }
+    options.onControlTick = { tick in
+        if tick == 0 { controlThread.store(UInt(pthread_self()), ordering: .relaxed) }
+        // --probe: one deliberate allocation per 1000 ticks on the control thread, so a test
+        // can check that the count sees this thread's allocations.
+        if probe && tick % 1000 == 500 {
+            let block = malloc(64)  // escapes into the atomic, so the optimizer must keep it
+            probeSink.store(Int(bitPattern: block), ordering: .relaxed)
+            free(block)
+        }
+    }
+    let run = try RobotRun(configPath: cell.configPath, options: options)
+    // Count from the end of warm-up to the end of the run.
+    let ticksAtStart = Mutex<UInt64>(0), ticksAtEnd = Mutex<UInt64>(0)
+    let counter = Thread {
+        Thread.sleep(forTimeInterval: warmupSeconds)
+        ticksAtStart.withLock { $0 = run.loop.ticks }
+        countingControlAllocations.store(true, ordering: .relaxed)
+        // End after exactly `seconds` (a run otherwise finishes its current episode).
+        Thread.sleep(forTimeInterval: max(0, seconds - warmupSeconds))
+        countingControlAllocations.store(false, ordering: .relaxed)
+        ticksAtEnd.withLock { $0 = run.loop.ticks }
+        run.requestStop()
+    }
+    counter.start()
+    let summary = run.run { _ in }
+    countingControlAllocations.store(false, ordering: .relaxed)
+    MallocInterposerSwift.unhook()
+    MallocInterposerSwift.setAllocationHook(nil)
+    let measuredTicks = ticksAtEnd.withLock { $0 } &- ticksAtStart.withLock { $0 }
+    AllocationTrace.dump()
+    let allocations = controlAllocations.load(ordering: .relaxed)
+    func timing(_ h: AtomicHistogram) -> LoopResults.Timing {
+        .init(p50Micros: Double(h.percentile(0.5)) / 1e3, p99Micros: Double(h.percentile(0.99)) / 1e3,
+              p999Micros: Double(h.percentile(0.999)) / 1e3, maxMicros: Double(h.max) / 1e3)
+    }
+    var stages: [String: Double] = [:], stagesP50: [String: Double] = [:]
+    for stage in StageTimings.Stage.allCases {
+        let histogram = run.stageTimings.histograms[stage.rawValue]
+        stages[stage.name] = Double(histogram.percentile(0.99)) / 1e3
+        stagesP50[stage.name] = Double(histogram.percentile(0.5)) / 1e3
+    }
+    var pythonResults: PythonLoopResults?
+    if python { pythonResults = try runPythonLoop(cell: cell, rateHz: rateHz, seconds: min(seconds, 20)) }
+    return LoopResults(
+        rateHz: rateHz, seconds: seconds, ticks: summary.ticks, deadlineMisses: summary.deadlineMisses,
+        jitter: timing(run.loop.jitter), compute: timing(run.loop.compute), stageP50Micros: stagesP50, stageP99Micros: stages,
+        controlThreadAllocationsPerTick: measuredTicks == 0 ? 0 : Double(allocations) / Double(measuredTicks),
+        controlThreadAllocations: allocations, measuredTicks: measuredTicks, episodes: summary.episodes.count,
+        successes: summary.successes, policyStalls: summary.policyStalls, policyChunks: summary.policyStatus.replies,
+        policyRoundTripP50Millis: summary.policyStatus.latency.p50Milliseconds,
+        stallsNoChunk: Int(summary.chunkCounters.stallsNoChunk), stallsExhausted: Int(summary.chunkCounters.stallsExhausted),
+        stallsTooOld: Int(summary.chunkCounters.stallsTooOld), residual: "3x256 LayerNorm tanh, random weights, acting every tick",
+        python: pythonResults)
+}
+
+/// The same pipeline written the way a user would in Python (pyzmq + numpy + protobuf), run
+/// against the same simulator for comparison (Tools/bench/python_loop.py).
+func runPythonLoop(cell: BenchCell, rateHz: Double, seconds: Double) throws -> PythonLoopResults {
+    let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "python3", root.appendingPathComponent("Tools/bench/python_loop.py").path, "--config", cell.configPath,
+        "--rate-hz", String(rateHz), "--seconds", String(seconds), "--weights", cell.weightsPath,
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw SimulationError("Tools/bench/python_loop.py exited \(process.terminationStatus)") }
+    return try JSONDecoder().decode(PythonLoopResults.self, from: data)
+}
+
+/// A scratch copy of the repository layout with a benchmark variant of a robot config.
+struct BenchCell {
+    let directory: URL
+    let configPath: String
+    let weightsPath: String
+
+    init(config path: String, rateHz: Double, controlCore: Int?) throws {
+        let files = FileManager.default
+        let source = URL(fileURLWithPath: path)
+        let root = source.deletingLastPathComponent().deletingLastPathComponent()
+        directory = files.temporaryDirectory.appendingPathComponent("pld-bench-\(UUID().uuidString.prefix(8))")
+        try files.createDirectory(at: directory.appendingPathComponent("RobotConfigs"), withIntermediateDirectories: true)
+        try files.copyItem(at: root.appendingPathComponent("Calibration"), to: directory.appendingPathComponent("Calibration"))
+        let robot = try RobotConfig.load(path: path)
+        weightsPath = directory.appendingPathComponent("residual.safetensors").path
+        let stateDims = try Self.residualStateDimensions(robot)
+        var network = ResidualNetwork.zeroInitialized(
+            ResidualArchitecture(stateDimensions: stateDims, actionDimensions: robot.actionDimension, hidden: [256, 256, 256]), seed: 7)
+        var state: UInt64 = 42
+        for i in network.muWeight.indices {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            network.muWeight[i] = (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.01
+        }
+        try network.write(toFile: weightsPath)
+        let scale = rateHz / robot.control.rateHz
+        var text = try String(contentsOf: source, encoding: .utf8)
+        text = text.replacingOccurrences(of: "  rate_hz: \(Self.number(robot.control.rateHz))\n", with: "  rate_hz: \(Self.number(rateHz))\n")
+        text = text.replacingOccurrences(
+            of: "  max_episode_steps: \(robot.control.maxEpisodeSteps)", with: "  max_episode_steps: \(Int(Double(robot.control.maxEpisodeSteps) * scale))")
+        text = text.replacingOccurrences(of: "\nresidual:\n", with: "\nresidual:\n  weights_path: \(weightsPath)\n")
+        text = text.replacingOccurrences(of: "\n  mode: sample", with: "\n  mode: mean")
+        text = text.replacingOccurrences(of: "\n  mode: uniform", with: "\n  mode: always")
+        // What a user does on a realtime host: FIFO priority and locked memory (the loop falls
+        // back with a warning where not permitted).
+        text = text.replacingOccurrences(of: "\n    sched_fifo: false", with: "\n    sched_fifo: true")
+        text = text.replacingOccurrences(of: "\n    mlockall: false", with: "\n    mlockall: true")
+        if let controlCore {
+            text = text.replacingOccurrences(of: "\n    cpu_affinity: []", with: "\n    cpu_affinity: [\(controlCore)]")
+        }
+        // One action per tick at this rate: play whole 64-action chunks and ask for the next
+        // one early, so the base stage runs the steady state rather than stalls.
+        text = text.replacingOccurrences(of: "\n    execute_steps: 8", with: "\n    execute_steps: 64")
+        text = text.replacingOccurrences(of: "\n    refill_threshold_steps: 3", with: "\n    refill_threshold_steps: 48")
+        configPath = directory.appendingPathComponent("RobotConfigs/\(source.lastPathComponent)").path
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let check = try RobotConfig.load(path: configPath)
+        guard check.control.rateHz == rateHz, check.residual.weightsPath != nil, check.handoff.mode == .always else {
+            throw SimulationError("could not derive the benchmark config from \(path)")
+        }
+    }
+
+    static func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+
+    static func residualStateDimensions(_ robot: RobotConfig) throws -> Int {
+        robot.residual.inputs.reduce(0) { $0 + (robot.dimension(of: $1) ?? 0) }
+    }
+
+    func launchSim(pldExecutable: String, extra: [String]) throws -> Process {
+        let sim = Process()
+        sim.executableURL = URL(fileURLWithPath: pldExecutable)
+        let scene = URL(fileURLWithPath: configPath).lastPathComponent.hasPrefix("yam") ? "yam-gpu-insertion" : "franka-cube"
+        sim.arguments = ["sim", "--scene", scene, "--config", configPath] + extra
+        let output = Pipe()
+        sim.standardOutput = output
+        let logPath = directory.appendingPathComponent("sim.log").path
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        sim.standardError = FileHandle(forWritingAtPath: logPath)
+        try sim.run()
+        var banner = Data()
+        while !String(decoding: banner, as: UTF8.self).contains("READY") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
+                let last = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
+                throw SimulationError("pld sim exited before READY: \(last)")
+            }
+            banner.append(chunk)
+        }
+        return sim
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Restricts the calling thread (and the threads and processes it creates later) to `cpus`.
+func pinCallingThread(to cpus: [Int]) {
+    var set = cpu_set_t()
+    withUnsafeMutableBytes(of: &set) { bytes in
+        for cpu in cpus where cpu >= 0 && cpu < bytes.count * 8 { bytes[cpu / 8] |= UInt8(1 << (cpu % 8)) }
+    }
+    if withUnsafePointer(to: &set, { benchSchedSetaffinity(0, MemoryLayout<cpu_set_t>.size, $0) }) != 0 {
+        FileHandle.standardError.write(Data("pld bench loop: pinning to CPUs \(cpus) failed; running unpinned\n".utf8))
+    }
+}
+
+@_silgen_name("sched_setaffinity")
+private func benchSchedSetaffinity(_ pid: pid_t, _ size: Int, _ mask: UnsafePointer<cpu_set_t>) -> Int32
