@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "pld-bench",
             dependencies: [
-                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime",
+                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),

@@ -5,6 +5,7 @@ import Policies
 import Runtime
 import Simulation
 import Synchronization
+import TestSupport
 
 /// The whole tick pipeline against `pld sim` at a high rate: wake-up jitter, tick compute,
 /// deadline misses, per-stage cost, and heap allocations made by the control thread itself.
@@ -222,12 +223,10 @@ struct BenchCell {
     let weightsPath: String
 
     init(config path: String, rateHz: Double, controlCore: Int?) throws {
-        let files = FileManager.default
-        let source = URL(fileURLWithPath: path)
-        let root = source.deletingLastPathComponent().deletingLastPathComponent()
-        directory = files.temporaryDirectory.appendingPathComponent("pld-bench-\(UUID().uuidString.prefix(8))")
-        try files.createDirectory(at: directory.appendingPathComponent("RobotConfigs"), withIntermediateDirectories: true)
-        try files.copyItem(at: root.appendingPathComponent("Calibration"), to: directory.appendingPathComponent("Calibration"))
+        // A scratch copy on free ports (so a running `pld sim` or demo does not collide).
+        let scratch = try SimCell(configPath: path)
+        directory = scratch.directory
+        configPath = scratch.configPath
         let robot = try RobotConfig.load(path: path)
         weightsPath = directory.appendingPathComponent("residual.safetensors").path
         let stateDims = try Self.residualStateDimensions(robot)
@@ -240,7 +239,7 @@ struct BenchCell {
         }
         try network.write(toFile: weightsPath)
         let scale = rateHz / robot.control.rateHz
-        var text = try String(contentsOf: source, encoding: .utf8)
+        var text = try String(contentsOfFile: configPath, encoding: .utf8)
         text = text.replacingOccurrences(of: "  rate_hz: \(Self.number(robot.control.rateHz))\n", with: "  rate_hz: \(Self.number(rateHz))\n")
         text = text.replacingOccurrences(
             of: "  max_episode_steps: \(robot.control.maxEpisodeSteps)", with: "  max_episode_steps: \(Int(Double(robot.control.maxEpisodeSteps) * scale))")
@@ -258,7 +257,6 @@ struct BenchCell {
         // one early, so the base stage runs the steady state rather than stalls.
         text = text.replacingOccurrences(of: "\n    execute_steps: 8", with: "\n    execute_steps: 64")
         text = text.replacingOccurrences(of: "\n    refill_threshold_steps: 3", with: "\n    refill_threshold_steps: 48")
-        configPath = directory.appendingPathComponent("RobotConfigs/\(source.lastPathComponent)").path
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         let check = try RobotConfig.load(path: configPath)
         guard check.control.rateHz == rateHz, check.residual.weightsPath != nil, check.handoff.mode == .always else {
@@ -276,7 +274,7 @@ struct BenchCell {
         let sim = Process()
         sim.executableURL = URL(fileURLWithPath: pldExecutable)
         let scene = URL(fileURLWithPath: configPath).lastPathComponent.hasPrefix("yam") ? "yam-gpu-insertion" : "franka-cube"
-        sim.arguments = ["sim", "--scene", scene, "--config", configPath] + extra
+        sim.arguments = ["sim", "--scene", scene, "--config", configPath, "--parent-pid", String(getpid())] + extra
         let output = Pipe()
         sim.standardOutput = output
         let logPath = directory.appendingPathComponent("sim.log").path

@@ -51,3 +51,15 @@ final class SignalStopper: @unchecked Sendable {
         sources = []
     }
 }
+
+/// Sends SIGTERM to this process once the process `pid` no longer exists (checked twice a
+/// second on a background thread), so the orderly SIGTERM shutdown runs.
+func exitWhenProcessEnds(_ pid: pid_t) {
+    Thread.detachNewThread {
+        while kill(pid, 0) == 0 || errno == EPERM {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        printError("pld sim: parent process \(pid) is gone, stopping")
+        kill(getpid(), SIGTERM)
+    }
+}

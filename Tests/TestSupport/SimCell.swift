@@ -13,12 +13,20 @@ public struct SimCell: Sendable {
 
     /// Copies `RobotConfigs/<name>` and the calibration files and remaps its ports.
     public init(config name: String) throws {
-        let root = PythonPeer.repositoryRoot
+        try self.init(configPath: PythonPeer.repositoryRoot.appendingPathComponent("RobotConfigs/\(name)").path)
+    }
+
+    /// Copies the robot config at `configPath` (in a `RobotConfigs/` folder next to a
+    /// `Calibration/` folder) and those calibration files, and remaps its ports.
+    public init(configPath: String) throws {
+        let source = URL(fileURLWithPath: configPath)
+        let root = source.deletingLastPathComponent().deletingLastPathComponent()
+        let name = source.lastPathComponent
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pld-cell-\(UUID().uuidString.prefix(8))")
         let files = FileManager.default
         try files.createDirectory(at: directory.appendingPathComponent("RobotConfigs"), withIntermediateDirectories: true)
         try files.copyItem(at: root.appendingPathComponent("Calibration"), to: directory.appendingPathComponent("Calibration"))
-        let text = try String(contentsOf: root.appendingPathComponent("RobotConfigs/\(name)"), encoding: .utf8)
+        let text = try String(contentsOf: source, encoding: .utf8)
         var mapping: [Int: Int] = [:]
         var lines: [String] = []
         for line in text.components(separatedBy: "\n") {
@@ -36,8 +44,8 @@ public struct SimCell: Sendable {
             lines.append(content + comment)
         }
         ports = mapping
-        configPath = directory.appendingPathComponent("RobotConfigs/\(name)").path
-        try lines.joined(separator: "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        self.configPath = directory.appendingPathComponent("RobotConfigs/\(name)").path
+        try lines.joined(separator: "\n").write(toFile: self.configPath, atomically: true, encoding: .utf8)
     }
 
     /// Starts `pld sim --scene SCENE --config <this cell> [extra]` and waits for its READY line.

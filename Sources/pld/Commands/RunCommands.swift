@@ -53,7 +53,10 @@ struct Demo: ParsableCommand {
         let sim: SimChild
         do {
             sim = try SimChild.launch(
-                arguments: ["sim", "--scene", "franka-cube", "--config", configPath, "--speed", String(speed), "--seed", String(seed)],
+                arguments: [
+                    "sim", "--scene", "franka-cube", "--config", configPath, "--speed", String(speed), "--seed", String(seed),
+                    "--parent-pid", String(getpid()),
+                ],
                 logPath: simLog, readyTimeoutSeconds: 60)
         } catch {
             printError("pld demo: \(error)")
@@ -184,6 +187,9 @@ struct Sim: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of the scene's randomness (object placement).", valueName: "N"))
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Stop when the process with this id exits (used by `pld demo` and `pld bench`, so a killed parent leaves no simulator behind).", valueName: "PID"))
+    var parentPid: Int32?
+
     func validate() throws {
         guard speed.isFinite, speed > 0, speed <= 1000 else {
             throw ValidationError("--speed must be in (0, 1000], got \(speed)")
@@ -225,6 +231,7 @@ struct Sim: ParsableCommand {
         var banner = "pld sim: \(scene.rawValue) at speed \(speed) serving \(robot.name)\n"
         for line in runner.endpointSummary { banner += "  \(line)\n" }
         FileHandle.standardOutput.write(Data((banner + "READY\n").utf8))
+        if let parentPid { exitWhenProcessEnds(parentPid) }
         let signal = waitForTerminationSignal(statusEverySeconds: 10) {
             let world = runner.world
             printError(String(
