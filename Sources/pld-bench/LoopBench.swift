@@ -140,7 +140,7 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
     }
     MallocInterposerSwift.hook()
     var options = RunOptions()
-    options.durationSeconds = seconds
+    options.durationSeconds = seconds + warmupSeconds + 120
     options.log = { FileHandle.standardError.write(Data("pld bench loop: \($0)\n".utf8)) }
     options.onControlTick = { tick in
         if tick == 0 { controlThread.store(UInt(pthread_self()), ordering: .relaxed) }
@@ -156,11 +156,17 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
     // Count from the end of warm-up to the end of the run.
     let ticksAtStart = Mutex<UInt64>(0), ticksAtEnd = Mutex<UInt64>(0)
     let counter = Thread {
+        // Warm-up counts from the first episode tick (connecting, resetting and settling take
+        // a variable time): by its end every path of the tick has run and every ZeroMQ pipe
+        // has passed its first 256 messages (libzmq allocates a pipe's second message chunk on
+        // the sender's thread once, the first time a new connection's pipe fills one).
+        let giveUp = Date().addingTimeInterval(120)
+        while run.status.phase != "running" && Date() < giveUp { Thread.sleep(forTimeInterval: 0.01) }
         Thread.sleep(forTimeInterval: warmupSeconds)
         ticksAtStart.withLock { $0 = run.loop.ticks }
         countingControlAllocations.store(true, ordering: .relaxed)
-        // End after exactly `seconds` (a run otherwise finishes its current episode).
-        Thread.sleep(forTimeInterval: max(0, seconds - warmupSeconds))
+        // Then measure for exactly `seconds` (a run otherwise finishes its current episode).
+        Thread.sleep(forTimeInterval: seconds)
         countingControlAllocations.store(false, ordering: .relaxed)
         ticksAtEnd.withLock { $0 = run.loop.ticks }
         run.requestStop()

@@ -105,8 +105,8 @@ struct Loop: ParsableCommand {
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Control rate, Hz.") var rateHz = 1000.0
-    @Option(help: "Seconds to run.") var seconds = 60.0
-    @Option(help: "Seconds before allocation counting starts.") var warmup = 5.0
+    @Option(help: "Seconds to measure, after the warm-up.") var seconds = 60.0
+    @Option(help: "Seconds of warm-up from the first episode tick before measuring.") var warmup = 5.0
     @Option(help: "Robot config of the sim cell.") var config = "RobotConfigs/franka_sim_cube.yaml"
     @Flag(help: "Also run the Python reference loop.") var python = false
     @Flag(inversion: .prefixedNo, help: "Give the control thread the last core to itself (others: the rest).") var pin = true
@@ -115,8 +115,8 @@ struct Loop: ParsableCommand {
 
     func validate() throws {
         guard rateHz.isFinite, rateHz > 0, rateHz <= 4000 else { throw ValidationError("--rate-hz must be in (0, 4000], got \(rateHz)") }
-        guard seconds.isFinite, warmup.isFinite, warmup >= 0, seconds > warmup else {
-            throw ValidationError("--seconds (\(seconds)) must be longer than --warmup (\(warmup))")
+        guard seconds.isFinite, seconds > 0, warmup.isFinite, warmup >= 0 else {
+            throw ValidationError("--seconds must be > 0 and --warmup >= 0, got \(seconds) and \(warmup)")
         }
     }
 

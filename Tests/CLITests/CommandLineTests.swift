@@ -199,7 +199,7 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         // residual and egress stages to run (release runs 1 kHz: `pld bench loop --json`).
         let result = try PythonPeer.run(
             BuiltProducts.executable("pld"),
-            ["bench", "loop", "--json", "--config", cell.configPath, "--rate-hz", "125", "--seconds", "86", "--warmup", "3", "--probe", "--trace-allocations", "40"],
+            ["bench", "loop", "--json", "--config", cell.configPath, "--rate-hz", "125", "--seconds", "82", "--warmup", "3", "--probe", "--trace-allocations", "40"],
             timeoutSeconds: 240)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

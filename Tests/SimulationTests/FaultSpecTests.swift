@@ -19,6 +19,8 @@ struct FaultSpecTests {
         ("policy-stall:2s@10s", .policyStall(durationSeconds: 2, atSeconds: 10)),
         ("policy-error", .policyError(atSeconds: 0)),
         ("policy-drop@4s", .policyDrop(atSeconds: 4)),
+        ("policy-nan@3s", .policyNaN(atSeconds: 3)),
+        ("policy-huge", .policyHuge(atSeconds: 0)),
     ])
     func validSpecsParse(spec: String, expected: SimFault) throws {
         let fault = try SimFault(spec: spec)
@@ -27,8 +29,8 @@ struct FaultSpecTests {
     }
 
     @Test(arguments: [
-        ("", "--fault \"\": empty fault; expected one of drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT], policy-stall:DURATION[@AT], policy-error[@AT], policy-drop[@AT]"),
-        ("explode:1s", "--fault \"explode:1s\": unknown fault \"explode\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze, policy-stall, policy-error, policy-drop"),
+        ("", "--fault \"\": empty fault; expected one of drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT], policy-stall:DURATION[@AT], policy-error[@AT], policy-drop[@AT], policy-nan[@AT], policy-huge[@AT]"),
+        ("explode:1s", "--fault \"explode:1s\": unknown fault \"explode\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze, policy-stall, policy-error, policy-drop, policy-nan, policy-huge"),
         ("drop-state", "--fault \"drop-state\": drop-state needs more fields; expected drop-state:DURATION[@AT]"),
         ("drop-state:abc", "--fault \"drop-state:abc\": duration \"abc\" is not a number with a unit (us, ms, s, min), e.g. 500ms or 2s"),
         ("drop-state:500", "--fault \"drop-state:500\": duration \"500\" is not a number with a unit (us, ms, s, min), e.g. 500ms or 2s"),
@@ -56,7 +58,7 @@ struct FaultSpecTests {
     }
 
     @Test func parseStopsAtTheFirstBadSpec() {
-        #expect(throws: FaultSpecError(spec: "nope", reason: "unknown fault \"nope\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze, policy-stall, policy-error, policy-drop")) {
+        #expect(throws: FaultSpecError(spec: "nope", reason: "unknown fault \"nope\"; expected one of drop-state, delay-commands, kill-driver, motor-error, camera-freeze, policy-stall, policy-error, policy-drop, policy-nan, policy-huge")) {
             _ = try SimFault.parse(["drop-state:1s", "nope", "also-bad"])
         }
     }

@@ -273,9 +273,20 @@ final class TickPipeline: @unchecked Sendable {
         var arrived = true
         let elapsed = tick &- startedAt
         let gripperFirst = reset.openGripperFirst && elapsed < UInt64(0.5 / periodS)
+        // While a Franka link runs its controller-switch preamble (about 1 s of NO_CONTROL), the
+        // joint goal only waits: advancing the waypoint meanwhile would make the first
+        // JOINT_POSITION goal a jump of up to a second's worth of motion.
+        var switching = false
+        _ = egress.withLinks { arms in
+            for i in 0..<arms.count {
+                if case let .franka(link) = arms[i], link.isSwitchingController { switching = true }
+            }
+        }
         for i in 0..<home.count {
             let target = home[i]
-            if !gripperFirst {
+            if switching {
+                arrived = false
+            } else if !gripperFirst {
                 for j in 0..<target.jointCount {
                     let d = target.joints[j] - resetWaypoints[i][j]
                     resetWaypoints[i][j] += max(-maxStep, min(maxStep, d))

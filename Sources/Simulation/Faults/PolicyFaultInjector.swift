@@ -25,6 +25,10 @@ final class PolicyFaultInjector: Sendable {
                 schedule.append((at, .errorFrame(Self.traceback), fault.description))
             case .policyDrop(let at):
                 schedule.append((at, .dropConnection, fault.description))
+            case .policyNaN(let at):
+                schedule.append((at, .badActions(.nan), fault.description))
+            case .policyHuge(let at):
+                schedule.append((at, .badActions(1000), fault.description))
             default:
                 break
             }

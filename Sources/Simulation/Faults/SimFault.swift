@@ -13,6 +13,8 @@
 /// | `policy-stall:DURATION[@AT]` | the base policy server sleeps DURATION before answering the first request after AT (a GPU stall) |
 /// | `policy-error[@AT]` | the base policy server answers the first request after AT with a traceback frame and closes, as `serve_policy.py` does when the policy raises |
 /// | `policy-drop[@AT]` | the base policy server drops the connection of the first request after AT without a close frame (a crash) |
+/// | `policy-nan[@AT]` | the base policy server answers the first request after AT with a chunk of NaN actions (a broken checkpoint) |
+/// | `policy-huge[@AT]` | the base policy server answers the first request after AT with every action value 1000 (a normalisation bug: a kilometre-scale step) |
 ///
 /// Durations and times are a number and a unit: `250us`, `500ms`, `2s`, `1.5min`.
 public enum SimFault: Sendable, Equatable, CustomStringConvertible {
@@ -24,15 +26,17 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
     case policyStall(durationSeconds: Double, atSeconds: Double)
     case policyError(atSeconds: Double)
     case policyDrop(atSeconds: Double)
+    case policyNaN(atSeconds: Double)
+    case policyHuge(atSeconds: Double)
 
     /// The kinds, in the order `--help` lists them.
     public static let kinds = [
-        "drop-state", "delay-commands", "kill-driver", "motor-error", "camera-freeze", "policy-stall", "policy-error", "policy-drop",
+        "drop-state", "delay-commands", "kill-driver", "motor-error", "camera-freeze", "policy-stall", "policy-error", "policy-drop", "policy-nan", "policy-huge",
     ]
 
     /// The grammar, for help texts and error messages.
     public static let grammar =
-        "drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT], policy-stall:DURATION[@AT], policy-error[@AT], policy-drop[@AT]"
+        "drop-state:DURATION[@AT], delay-commands:DURATION[@AT], kill-driver[:ARM][@AT], motor-error:ARM[@AT], camera-freeze:CAMERA:DURATION[@AT], policy-stall:DURATION[@AT], policy-error[@AT], policy-drop[@AT], policy-nan[@AT], policy-huge[@AT]"
 
     /// Parses one `--fault` value.
     /// - Throws: ``FaultSpecError`` naming the spec and what is wrong with it.
@@ -85,6 +89,12 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
         case "policy-drop":
             try expect(0...0, "policy-drop[@AT]")
             self = .policyDrop(atSeconds: at)
+        case "policy-nan":
+            try expect(0...0, "policy-nan[@AT]")
+            self = .policyNaN(atSeconds: at)
+        case "policy-huge":
+            try expect(0...0, "policy-huge[@AT]")
+            self = .policyHuge(atSeconds: at)
         default:
             throw fail("unknown fault \"\(kind)\"; expected one of \(Self.kinds.joined(separator: ", "))")
         }
@@ -101,7 +111,8 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
     public var atSeconds: Double {
         switch self {
         case .dropState(_, let at), .delayCommands(_, let at), .killDriver(_, let at), .motorError(_, let at),
-            .cameraFreeze(_, _, let at), .policyStall(_, let at), .policyError(let at), .policyDrop(let at):
+            .cameraFreeze(_, _, let at), .policyStall(_, let at), .policyError(let at), .policyDrop(let at),
+            .policyNaN(let at), .policyHuge(let at):
             at
         }
     }
@@ -109,7 +120,7 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
     /// Whether the fault targets the base policy server.
     public var isPolicyFault: Bool {
         switch self {
-        case .policyStall, .policyError, .policyDrop: true
+        case .policyStall, .policyError, .policyDrop, .policyNaN, .policyHuge: true
         default: false
         }
     }
@@ -126,6 +137,8 @@ public enum SimFault: Sendable, Equatable, CustomStringConvertible {
         case .policyStall(let duration, let at): "policy-stall:\(Self.text(duration))\(Self.atText(at))"
         case .policyError(let at): "policy-error\(Self.atText(at))"
         case .policyDrop(let at): "policy-drop\(Self.atText(at))"
+        case .policyNaN(let at): "policy-nan\(Self.atText(at))"
+        case .policyHuge(let at): "policy-huge\(Self.atText(at))"
         }
     }
 

@@ -188,7 +188,7 @@ public final class OpenPIPolicyServer: @unchecked Sendable {
         case .errorFrame(let text):
             sendError(text, on: channel)
             return
-        case nil:
+        case .badActions, nil:
             break
         }
         guard !stopping.load(ordering: .acquiring) else { return }
@@ -199,6 +199,9 @@ public final class OpenPIPolicyServer: @unchecked Sendable {
                 try OpenPIMessage.decode(bytes, limits: MessagePackLimits(maxInputBytes: maxFrameBytes, maxBinaryBytes: maxFrameBytes))
             }
             reply = try handler(observation)
+            if case .badActions(let value) = fault, case .array(let actions)? = reply["actions"] {
+                reply["actions"] = .array(try OpenPIArray(Array(repeating: value, count: actions.elementCount), shape: actions.shape))
+            }
         } catch {
             sendError(Self.traceback(for: error), on: channel)
             return

@@ -10,12 +10,16 @@ public enum PolicyServerFault: Sendable, Equatable, CustomStringConvertible {
     /// Answer with this text as the traceback frame, then close with 1011, exactly as
     /// `serve_policy.py` does when the policy raises.
     case errorFrame(String)
+    /// Reply as usual but with every action value replaced by this one (NaN, a huge step): a
+    /// broken checkpoint or a normalisation bug, to exercise the runtime's safety chain.
+    case badActions(Float)
 
     public var description: String {
         switch self {
         case .stall(let seconds): "stall \(seconds) s"
         case .dropConnection: "drop connection"
         case .errorFrame: "error frame"
+        case .badActions(let value): "actions all \(value)"
         }
     }
 }
