@@ -32,22 +32,11 @@ func benchLinks(config path: String, seconds: Double, pldExecutable: String) thr
     let robot = try RobotConfig.load(path: path)
     let arm = robot.arms[0]
     // pld sim as a child process, serving the config's endpoints.
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: pldExecutable)
-    child.arguments = ["sim", "--scene", "yam-gpu-insertion", "--config", path, "--camera-rate", "1"]
-    let output = Pipe()
-    child.standardOutput = output
-    child.standardError = FileHandle.nullDevice
-    try child.run()
+    let child = try launchSimChild(
+        pldExecutable: pldExecutable, arguments: ["--scene", "yam-gpu-insertion", "--config", path, "--camera-rate", "1"], logPath: nil)
     defer {
         child.terminate()
         child.waitUntilExit()
-    }
-    var banner = Data()
-    while !String(decoding: banner, as: UTF8.self).contains("READY") {
-        let chunk = output.fileHandleForReading.availableData
-        guard !chunk.isEmpty else { throw SimulationError("pld sim exited before READY") }
-        banner.append(chunk)
     }
     let context = try Context()
     let link = try PLDArmLink(arm: arm, context: context)

@@ -277,26 +277,10 @@ struct BenchCell {
     }
 
     func launchSim(pldExecutable: String, extra: [String]) throws -> Process {
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: pldExecutable)
         let scene = URL(fileURLWithPath: configPath).lastPathComponent.hasPrefix("yam") ? "yam-gpu-insertion" : "franka-cube"
-        sim.arguments = ["sim", "--scene", scene, "--config", configPath, "--parent-pid", String(getpid())] + extra
-        let output = Pipe()
-        sim.standardOutput = output
-        let logPath = directory.appendingPathComponent("sim.log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        sim.standardError = FileHandle(forWritingAtPath: logPath)
-        try sim.run()
-        var banner = Data()
-        while !String(decoding: banner, as: UTF8.self).contains("READY") {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else {
-                let last = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
-                throw SimulationError("pld sim exited before READY: \(last)")
-            }
-            banner.append(chunk)
-        }
-        return sim
+        return try launchSimChild(
+            pldExecutable: pldExecutable, arguments: ["--scene", scene, "--config", configPath] + extra,
+            logPath: directory.appendingPathComponent("sim.log").path)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

@@ -23,13 +23,7 @@ struct Residual: ParsableCommand {
     @Option(help: "Calls per allocation count.") var allocationIterations = 2_000
     @Option(help: "Timed calls after a cache sweep.") var coldIterations = 300
 
-    struct Report: Codable {
-        var benchmark = "residual"
-        var command: String
-        var date: String
-        var build: String
-        var cpu: String
-        var cores: Int
+    struct Results: Encodable {
         var openblas: String
         var openblasThreads: Int
         var residual: ResidualResults
@@ -44,14 +38,9 @@ struct Residual: ParsableCommand {
         let counts = BenchCounts(iterations: iterations, warmup: warmup, allocationIterations: allocationIterations)
         let residual = benchResidual(counts, coldIterations: coldIterations)
         let scheduler = benchScheduler(counts)
-        let report = Report(
-            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-            date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
-            cores: ProcessInfo.processInfo.activeProcessorCount, openblas: BLASLibrary.configuration,
-            openblasThreads: BLASLibrary.threadCount, residual: residual, scheduler: scheduler)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        let results = Results(
+            openblas: BLASLibrary.configuration, openblasThreads: BLASLibrary.threadCount, residual: residual, scheduler: scheduler)
+        try printReport("residual", results, json: json)
     }
 }
 

@@ -25,13 +25,7 @@ struct Codec: ParsableCommand {
     @Option(help: "Timed round trips per ZeroMQ transport.") var roundTrips = 5_000
     @Option(help: "Timed calls per msgpack case.") var msgpackIterations = 300
 
-    struct Report: Codable {
-        var benchmark = "codec"
-        var command: String
-        var date: String
-        var build: String
-        var cpu: String
-        var cores: Int
+    struct Results: Encodable {
         var protobuf: ProtobufCodecResults
         var msgpack: MessagePackResults
         var zeromq: ZeroMQResults
@@ -41,16 +35,11 @@ struct Codec: ParsableCommand {
         guard allocationCountingWorks() else {
             throw ValidationError("allocation counting is not active (malloc interposer not linked ahead of libc)")
         }
-        let report = Report(
-            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-            date: ISO8601DateFormatter().string(from: Date()),
-            build: buildConfiguration, cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount,
+        let results = Results(
             protobuf: try benchProtobuf(iterations: iterations),
             msgpack: try benchMessagePack(iterations: msgpackIterations),
             zeromq: try benchZeroMQ(iterations: roundTrips, benchExecutable: selfExecutable()))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        try printReport("codec", results, json: json)
     }
 }
 
@@ -68,26 +57,10 @@ struct Links: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 10.0
     @Option(help: "Robot config of the YAM sim cell.") var config = "RobotConfigs/yam_sim_gpu_insertion.yaml"
 
-    struct Report: Codable {
-        var benchmark = "links"
-        var command: String
-        var date: String
-        var build: String
-        var cpu: String
-        var cores: Int
-        var links: LinksResults
-    }
+    struct Results: Encodable { var links: LinksResults }
 
     func run() throws {
-        let pld = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("pld").path
-        let report = Report(
-            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-            date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
-            cores: ProcessInfo.processInfo.activeProcessorCount,
-            links: try benchLinks(config: config, seconds: seconds, pldExecutable: pld))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        try printReport("links", Results(links: try benchLinks(config: config, seconds: seconds, pldExecutable: siblingPLD())), json: json)
     }
 }
 
@@ -120,26 +93,13 @@ struct Loop: ParsableCommand {
         }
     }
 
-    struct Report: Codable {
-        var benchmark = "loop"
-        var command: String
-        var date: String
-        var build: String
-        var cpu: String
-        var cores: Int
-        var loop: LoopResults
-    }
+    struct Results: Encodable { var loop: LoopResults }
 
     func run() throws {
-        let pld = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("pld").path
-        let report = Report(
-            command: (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-            date: ISO8601DateFormatter().string(from: Date()), build: buildConfiguration, cpu: cpuModel(),
-            cores: ProcessInfo.processInfo.activeProcessorCount,
-            loop: try benchLoop(config: config, rateHz: rateHz, seconds: seconds, warmupSeconds: warmup, pldExecutable: pld, python: python, pin: pin, probe: probe, traceAllocations: traceAllocations))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        let loop = try benchLoop(
+            config: config, rateHz: rateHz, seconds: seconds, warmupSeconds: warmup, pldExecutable: siblingPLD(),
+            python: python, pin: pin, probe: probe, traceAllocations: traceAllocations)
+        try printReport("loop", Results(loop: loop), json: json)
     }
 }
 
@@ -163,6 +123,38 @@ func cpuModel() -> String {
         let colon = line.firstIndex(of: ":")
     else { return "unknown" }
     return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+}
+
+/// The header every benchmark report starts with, then its results at the top level: one JSON
+/// object, keys sorted, pretty with --json.
+struct BenchReport<Results: Encodable>: Encodable {
+    struct Header: Encodable {
+        var benchmark: String
+        var command = (["pld", "bench"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        var date = ISO8601DateFormatter().string(from: Date())
+        var build = buildConfiguration
+        var cpu = cpuModel()
+        var cores = ProcessInfo.processInfo.activeProcessorCount
+    }
+    var header: Header
+    var results: Results
+
+    func encode(to encoder: any Encoder) throws {
+        try header.encode(to: encoder)
+        try results.encode(to: encoder)
+    }
+}
+
+func printReport<Results: Encodable>(_ benchmark: String, _ results: Results, json: Bool) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+    let report = BenchReport(header: .init(benchmark: benchmark), results: results)
+    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+}
+
+/// The `pld` binary built next to this one.
+func siblingPLD() -> String {
+    URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("pld").path
 }
 
 func selfExecutable() -> String {

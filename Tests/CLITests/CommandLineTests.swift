@@ -29,31 +29,6 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         #expect(lines.first?.hasPrefix("pld \(arguments[0]): not available yet; it arrives with issue #") == true)
     }
 
-    /// `pld demo` as the README's quick start runs it (from the repository root), shortened: it
-    /// starts `pld sim` on the shipped config's ports, runs an episode, prints the summary, and
-    /// leaves no simulator behind.
-    @Test func demoRunsAnEpisodeAgainstItsOwnSimulatorAndCleansUp() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pld-demo-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let result = try PythonPeer.run(
-            BuiltProducts.executable("pld"), ["demo", "--episodes", "1", "--out", out.path],
-            currentDirectory: PythonPeer.repositoryRoot, timeoutSeconds: 150)
-        #expect(result.status == 0, "\(result.stderr)")
-        print(result.stdout)
-        #expect(result.stdout.contains("episode   1: "))
-        #expect(result.stdout.contains("episodes: 1, successes: "))
-        #expect(result.stdout.contains("tick: "))
-        #expect(result.stdout.contains("residual: zero-initialised"))
-        let summary = try String(contentsOf: out.appendingPathComponent("summary.txt"), encoding: .utf8)
-        #expect(summary.hasPrefix("episodes: 1, successes: "))
-        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("sim.log").path))
-        // The simulator is gone: its state port can be bound again.
-        let context = try Context()
-        let socket = try Socket(context: context, type: .pub)
-        #expect(throws: Never.self) { try socket.bind("tcp://127.0.0.1:5556") }
-        socket.close()
-    }
-
     @Test func aBadFlagValueIsAUsageErrorNamingTheFlag() throws {
         let scene = try pld("sim", "--scene", "mars")
         #expect(scene.status == 64)
@@ -215,5 +190,54 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         let stages = try #require(loop["stageP50Micros"] as? [String: Double])
         #expect((stages["residual"] ?? 0) > 0 && (stages["egress"] ?? 0) > 0)
         #expect((loop["policyStalls"] as? Int ?? .max) < measured)
+    }
+}
+
+/// `pld demo` binds the shipped config's fixed ports, so its tests run one at a time.
+@Suite(.serialized) struct DemoCommandTests {
+    /// `pld demo` as the README's quick start runs it (from the repository root), shortened: it
+    /// starts `pld sim` on the shipped config's ports, runs an episode, prints the summary, and
+    /// leaves no simulator behind.
+    @Test func demoRunsAnEpisodeAgainstItsOwnSimulatorAndCleansUp() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pld-demo-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try PythonPeer.run(
+            BuiltProducts.executable("pld"), ["demo", "--episodes", "1", "--out", out.path],
+            currentDirectory: PythonPeer.repositoryRoot, timeoutSeconds: 150)
+        #expect(result.status == 0, "\(result.stderr)")
+        print(result.stdout)
+        #expect(result.stdout.contains("episode   1: "))
+        #expect(result.stdout.contains("episodes: 1, successes: "))
+        #expect(result.stdout.contains("tick: "))
+        #expect(result.stdout.contains("residual: zero-initialised"))
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.txt"), encoding: .utf8)
+        #expect(summary.hasPrefix("episodes: 1, successes: "))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("sim.log").path))
+        // The simulator is gone: its state port can be bound again.
+        let context = try Context()
+        let socket = try Socket(context: context, type: .pub)
+        #expect(throws: Never.self) { try socket.bind("tcp://127.0.0.1:5556") }
+        socket.close()
+    }
+
+    /// Something else holds the simulator's ports: one clear line naming the port and the log,
+    /// exit 1, no run started and no simulator left behind.
+    @Test func demoWhosePortsAreTakenSaysSoInOneLine() throws {
+        let context = try Context()
+        let squatter = try Socket(context: context, type: .pub)
+        try squatter.bind("tcp://127.0.0.1:5556")
+        defer { squatter.close() }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pld-demo-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try PythonPeer.run(
+            BuiltProducts.executable("pld"), ["demo", "--episodes", "1", "--out", out.path],
+            currentDirectory: PythonPeer.repositoryRoot, timeoutSeconds: 90)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("pld demo: pld sim did not become ready: ") == true)
+        #expect(result.stderr.contains("5556") && result.stderr.contains("Address already in use"))
+        #expect(!result.stdout.contains("running 1 episodes"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.txt").path))
     }
 }
