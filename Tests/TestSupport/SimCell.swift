@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A shipped sim robot config copied into a scratch directory with every port replaced by a
 /// free one, so several tests can each run their own `pld sim` (and later `pld run`) at once.
@@ -57,8 +58,22 @@ public struct SimCell: Sendable {
 
     public func remove() { try? FileManager.default.removeItem(at: directory) }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+    /// Ports this process has handed out: the kernel may give a released ephemeral port back
+    /// at once, and two endpoints of one cell (or two cells) must never share one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago and that this process has not handed
+    /// out before.
     public static func freePort() throws -> Int {
+        for _ in 0..<64 {
+            let port = try unusedPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw ChildProcess.Failure(description: "no fresh TCP port after 64 tries")
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+    private static func unusedPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ChildProcess.Failure(description: "socket() failed") }
         defer { close(fd) }
