@@ -85,7 +85,7 @@ let package = Package(
             ]),
         .target(name: "Safety", dependencies: ["PLDCore"]),
         .target(name: "Tasks", dependencies: ["PLDCore", "Policies"]),
-        .target(name: "Recording", dependencies: ["PLDCore", "CHDF5"]),
+        .target(name: "Recording", dependencies: ["PLDCore", "CHDF5"], exclude: ["EpisodeFormat.md"]),
         .target(name: "Learning", dependencies: ["PLDCore", "COpenBLAS"]),
         .target(
             name: "Runtime",
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "pld-bench",
             dependencies: [
-                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime", "TestSupport",
+                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime", "Recording", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
@@ -142,6 +142,7 @@ let package = Package(
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
         .testTarget(name: "SafetyTests", dependencies: ["Safety", "PLDCore", "TestSupport"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "PLDCore", "TestSupport"]),
         .testTarget(
             name: "SimulationTests",
             dependencies: [

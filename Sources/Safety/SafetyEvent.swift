@@ -55,7 +55,7 @@ public struct SafetyEvent: Sendable, Equatable {
 
 extension SafetyEventKind {
     /// Dense index for fixed-size per-kind counters and masks (no hashing on the control thread).
-    var ordinal: Int {
+    public var ordinal: Int {
         switch self {
         case .nonFiniteAction: 0
         case .actionClamped: 1
@@ -74,7 +74,7 @@ extension SafetyEventKind {
     }
 
     /// The kind with `ordinal` (the inverse of `ordinal`).
-    init?(ordinal: Int) {
+    public init?(ordinal: Int) {
         switch ordinal {
         case 0: self = .nonFiniteAction
         case 1: self = .actionClamped

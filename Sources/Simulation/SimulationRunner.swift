@@ -15,6 +15,8 @@ public final class SimulationRunner: Sendable {
         public var faults: [SimFault] = []
         /// Camera frames per sim second (renders are slow in software GL; see CameraPublisher).
         public var cameraRateHz = 10.0
+        /// Rendered frames or a cheap moving test pattern.
+        public var cameraSource = CameraPublisher.Source.render
         /// Feature vectors per sim second.
         public var featureRateHz = 50.0
         /// Serve the scene's scripted base policy on the config's `policy.url` (openpi only).
@@ -107,7 +109,9 @@ public final class SimulationRunner: Sendable {
         self.pldArms = pldArms
         self.frankaPlants = frankaPlants
         self.pldArmPlants = pldArmPlants
-        cameras = CameraPublisher(world: world, cameras: config.cameras, rateHz: options.cameraRateHz, faults: options.faults, log: options.log)
+        cameras = CameraPublisher(
+            world: world, cameras: config.cameras, rateHz: options.cameraRateHz, faults: options.faults,
+            source: options.cameraSource, log: options.log)
         features = FeaturePublisher(world: world, features: config.features, rateHz: options.featureRateHz)
         var task: FrankaCubeTask?
         if scene == .frankaCube {

@@ -38,6 +38,10 @@ struct LoopResults: Codable {
     var stallsExhausted: Int
     var stallsTooOld: Int
     var residual: String
+    /// Whether every episode was recorded (HDF5 + video) during the measurement.
+    var recording: Bool
+    var recordedSteps: Int
+    var recordedStepsDropped: Int
     var python: PythonLoopResults?
 }
 
@@ -111,7 +115,7 @@ enum AllocationTrace {
     }
 }
 
-func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSeconds: Double, pldExecutable: String, python: Bool, pin: Bool, probe: Bool = false, traceAllocations: Int = 0) throws -> LoopResults {
+func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSeconds: Double, pldExecutable: String, python: Bool, pin: Bool, probe: Bool = false, traceAllocations: Int = 0, record: Bool = false) throws -> LoopResults {
     // A scratch copy of the cell: the config at the benchmark rate, episodes as long in time as
     // configured, a random 3×256 residual acting from the first step (so its cost is measured).
     // On a machine with spare cores, give the control thread a core of its own (the last one)
@@ -142,6 +146,9 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
     var options = RunOptions()
     options.durationSeconds = seconds + warmupSeconds + 120
     options.log = { FileHandle.standardError.write(Data("pld bench loop: \($0)\n".utf8)) }
+    // Recording off unless asked: the loop is measured alone (`pld bench record` measures both).
+    options.record = record
+    options.outDirectory = cell.directory.appendingPathComponent("run").path
     options.onControlTick = { tick in
         if tick == 0 { controlThread.store(UInt(pthread_self()), ordering: .relaxed) }
         // --probe: one deliberate allocation per 1000 ticks on the control thread, so a test
@@ -172,11 +179,17 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
         run.requestStop()
     }
     counter.start()
-    let summary = run.run { _ in }
+    let summary = run.run { result in
+        FileHandle.standardError.write(Data("pld bench loop: episode \(result.index): \(result.outcome.label) after \(result.steps) steps\n".utf8))
+    }
     countingControlAllocations.store(false, ordering: .relaxed)
     MallocInterposerSwift.unhook()
     MallocInterposerSwift.setAllocationHook(nil)
-    let measuredTicks = ticksAtEnd.withLock { $0 } &- ticksAtStart.withLock { $0 }
+    let ticksEnd = ticksAtEnd.withLock { $0 }
+    guard ticksEnd > 0 else {
+        throw SimulationError("the run ended before the measurement window did (see the episode lines above: an e-stop or a failure ends a run)")
+    }
+    let measuredTicks = ticksEnd &- ticksAtStart.withLock { $0 }
     AllocationTrace.dump()
     let allocations = controlAllocations.load(ordering: .relaxed)
     func timing(_ h: AtomicHistogram) -> LoopResults.Timing {
@@ -200,7 +213,8 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
         policyRoundTripP50Millis: summary.policyStatus.latency.p50Milliseconds,
         stallsNoChunk: Int(summary.chunkCounters.stallsNoChunk), stallsExhausted: Int(summary.chunkCounters.stallsExhausted),
         stallsTooOld: Int(summary.chunkCounters.stallsTooOld), residual: "3x256 LayerNorm tanh, random weights, acting every tick",
-        python: pythonResults)
+        recording: record, recordedSteps: summary.recording?.counters.stepsWritten ?? 0,
+        recordedStepsDropped: summary.recording?.counters.stepsDropped ?? 0, python: pythonResults)
 }
 
 /// The same pipeline written the way a user would in Python (pyzmq + numpy + protobuf), run

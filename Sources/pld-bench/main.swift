@@ -6,7 +6,7 @@ struct PLDBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pld bench",
         abstract: "Measure the runtime's hot paths; print JSON with --json.",
-        subcommands: [Codec.self, Links.self, Loop.self, Residual.self, ZeroMQEcho.self])
+        subcommands: [Codec.self, Links.self, Loop.self, Record.self, Residual.self, ZeroMQEcho.self])
 }
 
 struct Codec: ParsableCommand {
@@ -85,6 +85,7 @@ struct Loop: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Give the control thread the last core to itself (others: the rest).") var pin = true
     @Flag(help: "Allocate once per 1000 ticks on the control thread (checks that the count counts).") var probe = false
     @Option(help: "Print the call stacks of the first N control-thread allocations to stderr (debugging).") var traceAllocations = 0
+    @Flag(help: "Record every episode (HDF5 and video) while measuring, into the scratch cell.") var record = false
 
     func validate() throws {
         guard rateHz.isFinite, rateHz > 0, rateHz <= 4000 else { throw ValidationError("--rate-hz must be in (0, 4000], got \(rateHz)") }
@@ -98,8 +99,48 @@ struct Loop: ParsableCommand {
     func run() throws {
         let loop = try benchLoop(
             config: config, rateHz: rateHz, seconds: seconds, warmupSeconds: warmup, pldExecutable: siblingPLD(),
-            python: python, pin: pin, probe: probe, traceAllocations: traceAllocations)
+            python: python, pin: pin, probe: probe, traceAllocations: traceAllocations, record: record)
         try printReport("loop", Results(loop: loop), json: json)
+    }
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recording under load: tick timing with and without recording, dropped steps, and export speed.",
+        discussion: """
+            Starts `pld sim` (cameras: a moving JPEG test pattern at the tick rate, since software \
+            rendering cannot make 3 × 30 frames per second here) on a scratch copy of --config with \
+            --cameras cameras of --size² px at --rate-hz, runs `pld run`'s pipeline for --sim-seconds \
+            of sim time without recording, then again recording every episode (HDF5 + one ffmpeg \
+            per camera), and exports the recording to LeRobot v2.1 and v3.0 \
+            (Tools/export/lerobot_export.py). Run from the repository root.
+            """)
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Control rate and camera rate, Hz.") var rateHz = 30.0
+    @Option(help: "Cameras recorded.") var cameras = 3
+    @Option(help: "Camera width and height, px.") var size = 224
+    @Option(help: "Sim seconds per run (two runs).") var simSeconds = 600.0
+    @Option(help: "Sim seconds per wall second.") var speed = 1.0
+    @Option(help: "libx264, libsvtav1 or raw.") var codec = "libx264"
+    @Flag(inversion: .prefixedNo, help: "Export the recording to both LeRobot formats and time it.") var export = true
+    @Option(help: "Robot config of the sim cell.") var config = "RobotConfigs/franka_sim_cube.yaml"
+
+    func validate() throws {
+        guard rateHz > 0, rateHz <= 200 else { throw ValidationError("--rate-hz must be in (0, 200], got \(rateHz)") }
+        guard (1...6).contains(cameras) else { throw ValidationError("--cameras must be in 1...6, got \(cameras)") }
+        guard size >= 16, size <= 1024, size % 2 == 0 else { throw ValidationError("--size must be even, in 16...1024, got \(size)") }
+        guard simSeconds > 0, speed > 0, speed <= 10 else { throw ValidationError("--sim-seconds must be > 0 and --speed in (0, 10]") }
+        guard ["libx264", "libsvtav1", "raw"].contains(codec) else { throw ValidationError("--codec must be libx264, libsvtav1 or raw") }
+    }
+
+    struct Results: Encodable { var record: RecordResults }
+
+    func run() throws {
+        let results = try benchRecord(
+            config: config, rateHz: rateHz, cameras: cameras, size: size, simSeconds: simSeconds, speed: speed, codec: codec,
+            export: export, pldExecutable: siblingPLD())
+        try printReport("record", Results(record: results), json: json)
     }
 }
 

@@ -93,6 +93,35 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits for the child to close its stdout (exit), up to `timeoutMilliseconds`, and returns
+    /// every line not consumed yet.
+    public func remainingLines(timeoutMilliseconds: Int = 30_000) -> [String] {
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+        lock.lock()
+        defer { lock.unlock() }
+        while !outputClosed && lock.wait(until: deadline) {}
+        let rest = lines + (pending.isEmpty ? [] : [String(decoding: pending, as: UTF8.self)])
+        lines = []
+        return rest
+    }
+
+    /// Waits until the child prints a line containing `text`, and returns it without consuming
+    /// the lines before it.
+    @discardableResult
+    public func waitForLine(containing text: String, timeoutMilliseconds: Int = 5_000) throws -> String {
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if let index = lines.firstIndex(where: { $0.contains(text) }) {
+                return lines.remove(at: index)
+            }
+            if outputClosed || !lock.wait(until: deadline) {
+                throw Failure(description: "\(executable.lastPathComponent) \(outputClosed ? "exited" : "timed out") waiting for a line containing \"\(text)\"; unread output: [\(lines.joined(separator: " | "))]")
+            }
+        }
+    }
+
     /// The rest of the `READY <endpoint>` line: the endpoint the child bound.
     public func waitForReady(timeoutMilliseconds: Int = 5_000) throws -> String {
         let line = try waitForLine(prefix: "READY ", timeoutMilliseconds: timeoutMilliseconds)
@@ -108,6 +137,9 @@ public final class ChildProcess: @unchecked Sendable {
         kill()
     }
 
+    /// The exit status once the child has exited (after `stop()` or `kill()`), else nil.
+    public var exitStatus: Int32? { process.isRunning || !launched ? nil : process.terminationStatus }
+
     /// Kills the child with SIGKILL (a simulated crash) and reaps it. Does nothing if it has
     /// already exited.
     public func kill() {
@@ -116,5 +148,14 @@ public final class ChildProcess: @unchecked Sendable {
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
+    }
+}
+
+/// Runs `body` on a thread of its own and awaits it, so that a test which waits on processes,
+/// sockets or files for seconds does not hold one of Swift Testing's few cooperative threads
+/// (two on a two-core machine) while tests in other suites wait to run.
+public func awaitBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }

@@ -2,6 +2,7 @@ import Drivers
 import Foundation
 import PLDCore
 import Policies
+import Recording
 import Safety
 import Tasks
 import Wire
@@ -21,8 +22,27 @@ public struct RunOptions: Sendable {
     /// to find the thread whose allocations they count, and to check that they count). Keep it
     /// nil in production: it runs inside the realtime period.
     public var onControlTick: (@Sendable (UInt64) -> Void)?
+    /// Run directory for episodes, index and report (`pld run --out`). Nil: a new directory
+    /// `<recording.output_dir>/<config name>-<UTC date-time>`. An existing run directory of
+    /// the same config is resumed: episodes continue after its last closed one.
+    public var outDirectory: String?
+    /// False turns recording off whatever the config says (benchmark baselines).
+    public var record = true
 
     public init() {}
+}
+
+/// What the recorder did during a run.
+public struct RecordingSummary: Sendable {
+    public var directory: String
+    public var counters: RecorderCounters
+    /// Set when a write failed and recording stopped (the run then ended).
+    public var failure: String?
+    public var failureWasOutOfSpace: Bool
+    /// What the run directory's recovery found at start (one line each).
+    public var recovered: [String]
+    /// Index of the first episode this run recorded.
+    public var firstEpisodeIndex: Int
 }
 
 /// Everything a finished run reports.
@@ -42,6 +62,8 @@ public struct RunSummary: Sendable {
     public var stageComputeP99Nanos: [(stage: String, p99: UInt64)]
     public var policyStatus: PolicyWorkerStatus
     public var chunkCounters: ChunkSchedulerCounters
+    /// Nil when recording was off.
+    public var recording: RecordingSummary?
 
     public var successes: Int { episodes.filter { $0.outcome == .success }.count }
     public var successRate: Double { episodes.isEmpty ? 0 : Double(successes) / Double(episodes.count) }
@@ -66,6 +88,8 @@ public final class RobotRun: @unchecked Sendable {
     let sensors: SensorHub
     let worker: PolicyWorker
     let results = SPSCQueue<EpisodeResult>(capacity: 256)
+    /// Nil when recording is off.
+    public let recorder: Recorder?
     private let context: Context
     private let residualZeroInit: Bool
 
@@ -131,9 +155,12 @@ public final class RobotRun: @unchecked Sendable {
         }
         egress = Egress(arms: arms)
 
-        // Cameras and features on their own thread.
+        // Cameras and features on their own thread (keeping recent frames for the recorder).
+        let recording = config.recording.enabled && options.record
         do {
-            sensors = try SensorHub(cameras: config.cameras, features: config.features, context: context, timeScale: timeScale)
+            sensors = try SensorHub(
+                cameras: config.cameras, features: config.features, context: context, timeScale: timeScale,
+                frameHistory: recording ? 48 : 0)
         } catch {
             throw RuntimeError("\(error)")
         }
@@ -230,6 +257,20 @@ public final class RobotRun: @unchecked Sendable {
             home.append(.init(joints: joints, jointCount: pose == nil ? 0 : arm.jointCount, gripper: pose?.gripper ?? 0))
         }
 
+        // Recording: the run directory (recovering what an interrupted run left) and the
+        // recorder thread.
+        var recordedCameras: [Int] = []
+        if recording {
+            let built = try RunRecording.make(
+                loaded: loaded, options: options, safety: safety, sensors: sensors, worker: worker,
+                residualWeights: config.residual.weightsPath.map { loaded.source.resolve($0) })
+            recorder = built.recorder
+            recordedCameras = built.cameraIndices
+        } else {
+            recorder = nil
+        }
+        let successSlot = config.success.flatMap { trigger in config.classifiers.firstIndex { $0.name == trigger.classifier } }
+
         var featureIndex: [String: Int] = [:]
         for (i, feature) in config.features.enumerated() { featureIndex[feature.name] = i }
         let deadline = options.durationSeconds.map { monotonicNanos() + UInt64($0 * 1e9) }
@@ -240,7 +281,9 @@ public final class RobotRun: @unchecked Sendable {
             stageTimings: stageTimings, policySampler: policySampler, residualSampler: residualSampler,
             featureIndex: featureIndex, kinematics: kinematics, home: home, reset: config.reset,
             maxEpisodeSteps: config.control.maxEpisodeSteps, periodS: periodS, timeScale: timeScale,
-            episodeLimit: options.episodes.map(UInt64.init), deadlineNanos: deadline)
+            episodeLimit: options.episodes.map(UInt64.init), deadlineNanos: deadline, recorder: recorder, sensors: sensors,
+            recordedCameras: recordedCameras, successClassifierSlot: recording ? successSlot : nil,
+            firstEpisodeIndex: UInt64(recorder?.run.nextEpisodeIndex ?? 0))
         loop = ControlLoop(
             periodNanos: UInt64((periodS * timeScale * 1e9).rounded()), options: RealtimeOptions(config: config.control.realtime))
     }
@@ -248,6 +291,12 @@ public final class RobotRun: @unchecked Sendable {
     /// Runs until the episode limit, the duration, or `requestStop()`; calls `onEpisode` on the
     /// calling thread as episodes end.
     public func run(onEpisode: (EpisodeResult) -> Void) -> RunSummary {
+        if let recorder {
+            for line in recorder.run.recoveryReport { options.log("recovered: \(line)") }
+            let previous = recorder.run.entries.count
+            options.log("recording to \(recorder.run.path)" + (previous > 0 ? " (resuming after \(previous) closed episodes)" : ""))
+            recorder.start()
+        }
         sensors.start()
         worker.start()
         let pipeline = self.pipeline
@@ -262,10 +311,15 @@ public final class RobotRun: @unchecked Sendable {
         }
         for warning in loop.warnings { options.log("warning: \(warning)") }
         var episodes: [EpisodeResult] = []
+        var reportedFailure = false
         while loop.isRunning {
             while let result = results.pop() {
                 episodes.append(result)
                 onEpisode(result)
+            }
+            if let recorder, recorder.hasFailed, !reportedFailure {
+                reportedFailure = true
+                options.log("error: \(recorder.failure ?? "recording failed"); holding the arms and ending the run")
             }
             usleep(20_000)
         }
@@ -274,9 +328,17 @@ public final class RobotRun: @unchecked Sendable {
             episodes.append(result)
             onEpisode(result)
         }
+        // The recorder writes what is queued (the last episode's close) before the links go.
+        recorder?.stop()
         worker.stop()
         sensors.stop()
         for arm in egress.arms { arm.close() }
+        let recording = recorder.map { recorder in
+            RecordingSummary(
+                directory: recorder.run.path, counters: recorder.counters, failure: recorder.failure,
+                failureWasOutOfSpace: recorder.failureWasOutOfSpace, recovered: recorder.run.recoveryReport,
+                firstEpisodeIndex: Int(pipeline.firstEpisodeIndex))
+        }
         return RunSummary(
             episodes: episodes,
             tickJitterNanos: (loop.jitter.percentile(0.5), loop.jitter.percentile(0.99), loop.jitter.max),
@@ -285,7 +347,7 @@ public final class RobotRun: @unchecked Sendable {
             safetyEvents: status.value(.safetyEvents), estops: status.value(.estops), warnings: loop.warnings,
             residualZeroInitialized: residualZeroInit, residualEnabled: config.residual.enabled,
             stageComputeP99Nanos: StageTimings.Stage.allCases.map { ($0.name, stageTimings.histograms[$0.rawValue].percentile(0.99)) },
-            policyStatus: worker.status(), chunkCounters: pipeline.scheduler.counters)
+            policyStatus: worker.status(), chunkCounters: pipeline.scheduler.counters, recording: recording)
     }
 
     /// Episodes ended so far (any thread).

@@ -1,6 +1,7 @@
 import Drivers
 import Foundation
 import PLDCore
+import Recording
 import Synchronization
 import TurboJPEG
 import ZeroMQ
@@ -11,8 +12,12 @@ import ZeroMQ
 /// the newest feature vectors to the control thread through a `TripleBuffer`.
 ///
 /// Threading: one thread (`pld sensors`) owns the feeds and the decoder. Images are handed to
-/// other threads under a mutex (the policy worker is not realtime); features go to the control
-/// thread lock-free.
+/// other threads under a mutex (the policy worker and the recorder are not realtime); features
+/// and each camera's newest frame sequence go to the control thread lock-free.
+///
+/// For the recorder the hub also keeps the last `frameHistory` decoded frames of every camera:
+/// a tick records which frame sequence was newest, and the recorder (a little behind) fetches
+/// that exact frame with `recordedFrame(camera:sequence:)`.
 public final class SensorHub: @unchecked Sendable {
     // @unchecked: feeds and decoder are touched only by the sensor thread; shared state is
     // behind `images` (Mutex) and `featureBuffer` (TripleBuffer).
@@ -35,9 +40,17 @@ public final class SensorHub: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let decodeErrors = Atomic<Int>(0)
+    private let history = Mutex<[String: [DecodedImage]]>([:])
+    private let frameHistory: Int
+    /// Newest decoded frame sequence per camera, in `cameraNames` order (`noFrame`: none yet).
+    private let newestSequences: UnsafeMutablePointer<Atomic<UInt64>>
 
-    /// - Parameter timeScale: 1/K under `pld sim --speed K` (feeds' max ages scale with it).
-    public init(cameras: [CameraConfig], features: [FeatureConfig], context: Context, timeScale: Double = 1) throws(DriverError) {
+    /// - Parameters:
+    ///   - timeScale: 1/K under `pld sim --speed K` (feeds' max ages scale with it).
+    ///   - frameHistory: decoded frames kept per camera for the recorder (0: none).
+    public init(
+        cameras: [CameraConfig], features: [FeatureConfig], context: Context, timeScale: Double = 1, frameHistory: Int = 0
+    ) throws(DriverError) {
         precondition(features.count <= featureSnapshotMaxFeatures, "at most \(featureSnapshotMaxFeatures) feature streams")
         var cameraOptions = CameraFeed.Options()
         cameraOptions.timeScale = timeScale
@@ -48,8 +61,26 @@ public final class SensorHub: @unchecked Sendable {
         cameraNames = cameras.map(\.name)
         featureNames = features.map(\.name)
         featureBuffer = TripleBuffer(initial: FeatureSnapshot(featureCount: features.count))
+        self.frameHistory = frameHistory
+        newestSequences = .allocate(capacity: max(1, cameras.count))
+        for i in 0..<max(1, cameras.count) { (newestSequences + i).initialize(to: Atomic(noFrameSequence)) }
         for feed in self.cameras { try feed.connect() }
         for feed in self.features { try feed.connect() }
+    }
+
+    deinit {
+        newestSequences.deinitialize(count: max(1, cameraNames.count))
+        newestSequences.deallocate()
+    }
+
+    /// Sequence number of the newest decoded frame of camera `index` (in `cameraNames` order);
+    /// `noFrameSequence` before the first. Lock-free: the control thread calls it every tick.
+    @inline(__always)
+    public func newestSequence(camera index: Int) -> UInt64 { newestSequences[index].load(ordering: .acquiring) }
+
+    /// Frame `sequence` of `camera` if it is among the last `frameHistory` kept (recorder thread).
+    public func recordedFrame(camera: String, sequence: UInt64) -> DecodedImage? {
+        history.withLock { frames in frames[camera]?.last { $0.sequence == sequence } }
     }
 
     /// The newest decoded image of `camera`, if any (copy; any thread).
@@ -93,7 +124,7 @@ public final class SensorHub: @unchecked Sendable {
                 featuresChanged = true
             }
             if featuresChanged { featureBuffer.write(snapshot) }
-            for feed in cameras {
+            for (index, feed) in cameras.enumerated() {
                 let events = feed.poll(now: now)
                 if events.contains(.newSample), let frame = feed.latest {
                     let rgb: [UInt8]?
@@ -106,6 +137,16 @@ public final class SensorHub: @unchecked Sendable {
                             rgb: rgb, width: frame.width, height: frame.height, sequence: frame.sequence,
                             captureUnixNanos: frame.captureUnixNanos, receivedNanos: frame.receivedAtNanos)
                         images.withLock { $0[feed.config.name] = image }
+                        if frameHistory > 0 {
+                            history.withLock { frames in
+                                var kept = frames[feed.config.name] ?? []
+                                if kept.count >= frameHistory { kept.removeFirst(kept.count - frameHistory + 1) }
+                                kept.append(image)
+                                frames[feed.config.name] = kept
+                            }
+                        }
+                        // After the image is stored, so a tick that sees this sequence finds it.
+                        newestSequences[index].store(frame.sequence, ordering: .releasing)
                     } else {
                         decodeErrors.add(1, ordering: .relaxed)
                     }

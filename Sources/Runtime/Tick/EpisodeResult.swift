@@ -7,6 +7,8 @@ public enum EpisodeOutcome: Sendable, Equatable {
 
     public enum AbortReason: String, Sendable {
         case estop, safety, driverLost, policyLost, stopped
+        /// The recorder could not write (disk full, I/O error): the arm holds and the run ends.
+        case recording
     }
 
     public var label: String {
@@ -29,4 +31,6 @@ public struct EpisodeResult: Sendable {
     public var policyStalls: Int
     public var safetyEvents: Int
     public var residualSteps: Int
+    /// Steps the recorder queue could not take (0 unless the recorder fell behind).
+    public var droppedSteps: Int
 }

@@ -6,7 +6,7 @@ import Synchronization
 public final class RunStatusBoard: @unchecked Sendable {
     // @unchecked: the counter storage holds only atomics.
     public enum Counter: Int, CaseIterable, Sendable {
-        case policyStalls, safetyEvents, estops, resetTimeouts, resultsDropped, episodes, successes
+        case policyStalls, safetyEvents, estops, resetTimeouts, resultsDropped, episodes, successes, recorderDroppedSteps
     }
 
     private let counters: UnsafeMutablePointer<Atomic<UInt64>>

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import PLDCore
 import Policies
+import Recording
 import Safety
 import Tasks
 import Wire
@@ -14,11 +15,12 @@ import Wire
 /// `tick(_:)` is the pipeline of DESIGN.md §3 as named stages:
 ///
 ///     readArms → readFeatures → takeChunks → (reset | settle | episode) where
-///     episode = baseAction → residual → compose → safety → egress → successCheck → endOfStep
+///     episode = observe → baseAction → residual → compose → safety → egress → successCheck
+///               → endOfStep (record the step; end the episode on success or timeout)
 ///
 /// Steady-state rule: no heap allocation, no locks, no blocking I/O, no logging. Results that
-/// other threads need leave through SPSC queues (`episodeResults`, `policyRequests`) and
-/// atomics (`status`).
+/// other threads need leave through SPSC queues (`episodeResults`, `policyRequests`, the
+/// recorder's queue) and atomics (`status`).
 final class TickPipeline: @unchecked Sendable {
     // @unchecked: owned by the control thread after `start` (see type doc).
     enum Phase: Equatable {
@@ -59,6 +61,15 @@ final class TickPipeline: @unchecked Sendable {
     let settleTimeoutTicks: UInt64
     let episodeLimit: UInt64?
     let deadlineNanos: UInt64?
+    /// Writes every episode tick to disk on its own thread; nil when recording is off.
+    let recorder: Recorder?
+    let sensors: SensorHub
+    /// For each recorded camera (the recorder layout's order), its index in `sensors`.
+    let recordedCameras: [Int]
+    /// Slot of the success classifier in the recorder layout's classifier names.
+    let successClassifierSlot: Int?
+    /// Index of the first episode of this run (a resumed run directory continues its numbering).
+    let firstEpisodeIndex: UInt64
 
     // State, preallocated.
     var states: UnsafeMutableBufferPointer<ArmState>
@@ -78,6 +89,15 @@ final class TickPipeline: @unchecked Sendable {
     var episodeStalls = 0
     var episodeSafetyEvents = 0
     var episodeResidualSteps = 0
+    var episodeDroppedSteps = 0
+    /// The tick being recorded (filled stage by stage, pushed at the end of the step).
+    var record: TickRecord
+    /// The executed action of the last tick, in the action space (holds keep its gripper).
+    var lastExecuted: ActionVector
+    /// Last gripper command per arm, 0 open … 1 closed (recorded on hold ticks).
+    var lastGripperSent = InlineArray<4, Double>(repeating: 0)
+    /// What each arm was sent this tick (hold or the chain's command).
+    var sentCommands = InlineArray<4, ArmCommand>(repeating: .hold(jointCount: 0))
     let stopFlag = Atomic<Bool>(false)
     var stopRequested: Bool { stopFlag.load(ordering: .relaxed) }
     var currentTick: UInt64 = 0
@@ -96,7 +116,8 @@ final class TickPipeline: @unchecked Sendable {
         status: RunStatusBoard, stageTimings: StageTimings, policySampler: ObservationSampler,
         residualSampler: ObservationSampler, featureIndex: [String: Int], kinematics: [ArmKinematicsBox?],
         home: [HomeTarget], reset: ResetConfig?, maxEpisodeSteps: Int, periodS: Double, timeScale: Double,
-        episodeLimit: UInt64?, deadlineNanos: UInt64?
+        episodeLimit: UInt64?, deadlineNanos: UInt64?, recorder: Recorder?, sensors: SensorHub, recordedCameras: [Int],
+        successClassifierSlot: Int?, firstEpisodeIndex: UInt64
     ) {
         self.egress = egress
         arms = egress.arms
@@ -127,6 +148,13 @@ final class TickPipeline: @unchecked Sendable {
         settleTimeoutTicks = UInt64(5 * ticksPerSecond)
         self.episodeLimit = episodeLimit
         self.deadlineNanos = deadlineNanos
+        self.recorder = recorder
+        self.sensors = sensors
+        self.recordedCameras = recordedCameras
+        self.successClassifierSlot = successClassifierSlot
+        self.firstEpisodeIndex = firstEpisodeIndex
+        record = TickRecord(actionWidth: safety.actionDimension)
+        lastExecuted = ActionVector(count: safety.actionDimension)
         states = .allocate(capacity: armConfigs.count)
         _ = states.initialize(from: egress.arms.map(\.state))
         statesArray = egress.arms.map(\.state)
@@ -189,10 +217,15 @@ final class TickPipeline: @unchecked Sendable {
         readFeatures()
         takeChunks(tick: timing.index)
         mark = stageTimings.record(.read, since: mark)
-        if stopRequested || egress.isLatched && phase == .episode {
-            if egress.isLatched && phase == .episode { endEpisode(now: now, outcome: .aborted(.estop)) }
+        let recordingFailed = recorder?.hasFailed ?? false
+        if stopRequested || recordingFailed || egress.isLatched && phase == .episode {
+            // An episode cut short is still closed and recorded, with the reason.
+            if phase == .episode {
+                let reason: EpisodeOutcome.AbortReason = egress.isLatched ? .estop : recordingFailed ? .recording : .stopped
+                endEpisode(now: now, outcome: .aborted(reason))
+            }
             holdAll(now: now)
-            if stopRequested { phase = .finished }
+            if stopRequested || recordingFailed { phase = .finished }
         }
         switch phase {
         case .connecting:
@@ -250,6 +283,7 @@ final class TickPipeline: @unchecked Sendable {
             for i in 0..<arms.count { arms[i].hold(now: now) }
         }
         previousSafety = safety.holding
+        for i in 0..<armConfigs.count { recordHold(arm: i) }
     }
 
     // MARK: Reset: a slow joint-space move home, gripper open first
@@ -346,24 +380,40 @@ final class TickPipeline: @unchecked Sendable {
     private func beginEpisode(tick: UInt64, now: UInt64) {
         if let episodeLimit, episode >= episodeLimit { phase = .finished; return }
         if let deadlineNanos, now >= deadlineNanos { phase = .finished; return }
+        if let recorder {
+            if recorder.hasFailed { phase = .finished; return }
+            // A recorder that fell behind catches up before the next episode (the arms keep
+            // holding in settle), so episodes are never started only to drop their steps.
+            guard recorder.canOpenEpisode else { return }
+        }
         phase = .episode
         step = 0
-        handoffStep = handoff.handoffStep(episode: episode)
-        residual.startEpisode(episode)
+        let index = firstEpisodeIndex + episode
+        handoffStep = handoff.handoffStep(episode: index)
+        residual.startEpisode(index)
         scheduler.reset(now: now)
         successLatch.reset()
         episodeStartNanos = now
         episodeStalls = 0
         episodeSafetyEvents = 0
         episodeResidualSteps = 0
+        episodeDroppedSteps = 0
         previousSafety = safety.holding
-        status.beginEpisode(episode, handoffStep: handoffStep)
+        startExecutedAction()
+        status.beginEpisode(index, handoffStep: handoffStep)
+        if let recorder {
+            let opening = EpisodeOpening(
+                episode: index, handoffStep: handoffStep, startedUnixNanos: wallClockUnixNanos(), startNanos: now)
+            // Cannot fail: `canOpenEpisode` saw the queue at most half full.
+            _ = recorder.push(.open(opening))
+        }
     }
 
     // MARK: Episode
 
     private func episodeTick(tick: UInt64, now: UInt64, mark start: UInt64) {
         var mark = start
+        observe(now: now)
         // Base action: the current element of the newest chunk, or a stall (hold).
         let decision = scheduler.next(tick: tick, now: now)
         if decision.shouldRequest && !requestChunk(tick: tick, now: now) { scheduler.cancelRequest() }
@@ -372,6 +422,12 @@ final class TickPipeline: @unchecked Sendable {
             episodeStalls += 1
             status.count(.policyStalls)
             holdAll(now: now)
+            for d in 0..<record.baseAction.count {
+                record.baseAction[d] = 0
+                record.residualAction[d] = 0
+            }
+            record.policyStall = true
+            recordExecuted()
             endOfStep(now: now)
             return
         }
@@ -393,8 +449,13 @@ final class TickPipeline: @unchecked Sendable {
         for d in 0..<composed.count { composed[d] += residualAction[d] }
         let output = safety.apply(composed, states: statesArray, previous: previousSafety, periodS: periodS)
         mark = stageTimings.record(.safety, since: mark)
-        episodeSafetyEvents += output.events.count
-        status.count(.safetyEvents, by: UInt64(output.events.count))
+        record.baseAction = baseAction
+        record.residualAction = residualAction
+        record.residualActive = residualActive
+        recordSafetyEvents(output.events)
+        // Every event counts, also those past the per-tick buffer (the record says the same).
+        episodeSafetyEvents += output.events.totalCount
+        status.count(.safetyEvents, by: UInt64(output.events.totalCount))
         if output.latchesEStop {
             egress.estop(reason: "safety: \(output.fatalEvent?.rawValue ?? "fatal event")", now: monotonicNanos)
             status.count(.estops)
@@ -402,30 +463,51 @@ final class TickPipeline: @unchecked Sendable {
         // Egress: the only writer of command sockets; holds while the e-stop is latched.
         send(output, now: now)
         previousSafety = output
+        recordExecuted()
         mark = stageTimings.record(.egress, since: mark)
         // Success from the task's check.
         if let success {
             let score = success.score(observedValue)
             successLatch.update(score: score)
+            if let slot = successClassifierSlot { record.classifierScores[slot] = score }
         }
         stageTimings.record(.task, since: mark)
         endOfStep(now: now)
     }
 
+    /// Counts the step, hands its record to the recorder, and ends the episode on success or
+    /// timeout (the record of the last step says `done`).
     private func endOfStep(now: UInt64) {
         step += 1
+        var outcome: EpisodeOutcome?
         if successLatch.latched {
-            endEpisode(now: now, outcome: .success)
+            outcome = .success
         } else if step >= maxEpisodeSteps {
-            endEpisode(now: now, outcome: .timeout)
+            outcome = .timeout
         }
+        record.done = outcome != nil
+        record.reward = outcome == .success ? 1 : 0
+        if let recorder, !recorder.pushStep(record) {
+            episodeDroppedSteps += 1
+            status.count(.recorderDroppedSteps)
+        }
+        if let outcome { endEpisode(now: now, outcome: outcome) }
     }
 
     private func endEpisode(now: UInt64, outcome: EpisodeOutcome) {
+        let index = firstEpisodeIndex + episode
         let result = EpisodeResult(
-            index: episode, outcome: outcome, steps: step, handoffStep: handoffStep,
+            index: index, outcome: outcome, steps: step, handoffStep: handoffStep,
             durationNanos: now &- episodeStartNanos, policyStalls: episodeStalls,
-            safetyEvents: episodeSafetyEvents, residualSteps: episodeResidualSteps)
+            safetyEvents: episodeSafetyEvents, residualSteps: episodeResidualSteps, droppedSteps: episodeDroppedSteps)
+        if let recorder {
+            let closing = EpisodeClosing(
+                episode: index, outcome: outcome.recorded, abortReason: outcome.recordedAbortReason, steps: step,
+                policyStalls: episodeStalls, safetyEvents: episodeSafetyEvents, residualSteps: episodeResidualSteps,
+                durationNanos: now &- episodeStartNanos, droppedSteps: episodeDroppedSteps)
+            // Cannot fail: `pushStep` always leaves `Recorder.reservedSlots` free.
+            _ = recorder.push(.close(closing))
+        }
         if !episodeResults.push(result) { status.count(.resultsDropped) }
         status.endEpisode(success: outcome == .success)
         episode += 1
@@ -454,8 +536,10 @@ final class TickPipeline: @unchecked Sendable {
                 let command = output.commands[i]
                 if latched || command.mode == .hold {
                     arms[i].hold(now: now)
+                    recordHold(arm: i)
                     continue
                 }
+                recordCommand(command, arm: i)
                 switch (arms[i], command.mode) {
                 case let (.franka(link), .endEffectorDelta):
                     let t = command.translationM, r = command.rotationRad
@@ -470,6 +554,7 @@ final class TickPipeline: @unchecked Sendable {
                     _ = link.sendJointTarget(command.jointTargetsRad, gripper: command.gripper ?? states[i].gripperPosition, now: now)
                 default:
                     arms[i].hold(now: now)
+                    recordHold(arm: i)
                 }
             }
         }

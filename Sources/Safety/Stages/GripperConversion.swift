@@ -16,6 +16,16 @@ public enum GripperConversion {
         }
     }
 
+    /// The inverse of `closedness`: the policy's value for a closedness in [0, 1]. For
+    /// `negative_open_positive_closed` a full close is 1 (any value ≥ 0 grasps).
+    public static func policyValue(closedness c: Double, convention: GripperConvention) -> Double {
+        switch convention {
+        case .zeroOpenOneClosed: c
+        case .zeroClosedOneOpen: 1 - c
+        case .negativeOpenPositiveClosed: c >= 1 ? 1 : c - 1
+        }
+    }
+
     /// `closedness` snapped to 0 or 1 at `threshold` (closed at or above it), or unchanged
     /// without a threshold (continuous gripper). openpi's DROID client binarises at 0.5.
     public static func binarised(_ closedness: Double, threshold: Double?) -> Double {

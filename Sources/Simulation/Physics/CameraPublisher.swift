@@ -15,7 +15,17 @@ import ZeroMQ
 /// 320×240 frame here), so cameras run at ``rateHz`` in sim time and a frame that cannot be
 /// rendered in time is skipped and counted, never queued.
 public final class CameraPublisher: Sendable {
+    /// Where frames come from.
+    public enum Source: String, Sendable, CaseIterable {
+        /// MuJoCo's offscreen renderer (software GL: ~25 ms per frame here).
+        case render
+        /// A moving test pattern with sensor-like noise, cheap to make at any rate and size
+        /// (benchmarks of what consumes frames; the scene's cameras are not needed).
+        case pattern
+    }
+
     public let rateHz: Double
+    public let source: Source
     private let world: SimWorld
     private let cameras: [CameraConfig]
     private let faults: [SimFault]
@@ -32,7 +42,11 @@ public final class CameraPublisher: Sendable {
         public var renderMillisecondsTotal = 0.0
     }
 
-    public init(world: SimWorld, cameras: [CameraConfig], rateHz: Double, faults: [SimFault], log: SimLog = .standardError) {
+    public init(
+        world: SimWorld, cameras: [CameraConfig], rateHz: Double, faults: [SimFault], source: Source = .render,
+        log: SimLog = .standardError
+    ) {
+        self.source = source
         self.world = world
         self.cameras = cameras
         self.rateHz = rateHz
@@ -69,9 +83,11 @@ public final class CameraPublisher: Sendable {
             snapshot = try MJData(model: model)
             encoder = try JPEGEncoder(quality: 90)
             for camera in cameras {
-                ids.append(try model.camera(named: camera.name))
                 let key = "\(camera.width)x\(camera.height)"
-                if renderers[key] == nil {
+                if source == .render {
+                    ids.append(try model.camera(named: camera.name))
+                }
+                if source == .render && renderers[key] == nil {
                     renderers[key] = try OffscreenRenderer(model: model, width: camera.width, height: camera.height, shadows: false)
                 }
                 let socket = try Socket(context: context, type: .pub)
@@ -102,7 +118,12 @@ public final class CameraPublisher: Sendable {
                     continue
                 }
                 let started = ContinuousClock.now
-                renderers["\(camera.width)x\(camera.height)"]!.render(camera: ids[index], data: snapshot, into: &images[index])
+                switch source {
+                case .render:
+                    renderers["\(camera.width)x\(camera.height)"]!.render(camera: ids[index], data: snapshot, into: &images[index])
+                case .pattern:
+                    TestPattern.draw(into: &images[index], width: camera.width, height: camera.height, camera: index, frame: sequences[index], time: now)
+                }
                 var frame = PLDCameraFrame()
                 frame.camera = camera.name
                 frame.sequence = sequences[index]
@@ -136,6 +157,29 @@ public final class CameraPublisher: Sendable {
         faults.contains {
             if case let .cameraFreeze(name, duration, at) = $0 { return name == camera && t >= at && t < at + duration }
             return false
+        }
+    }
+}
+
+/// A moving test pattern: colour ramps that scroll with sim time, a bar per camera, and ±6
+/// levels of hashed noise per pixel so video encoders work about as hard as on a real camera.
+enum TestPattern {
+    static func draw(into rgb: inout [UInt8], width: Int, height: Int, camera: Int, frame: UInt64, time: Double) {
+        let shift = Int(time * 60)
+        let bar = (Int(frame) * 3 + camera * width / 3) % max(1, width)
+        var noise = UInt32(truncatingIfNeeded: frame &* 2_654_435_761 &+ UInt64(camera) &* 40_503)
+        rgb.withUnsafeMutableBufferPointer { pixels in
+            for y in 0..<height {
+                for x in 0..<width {
+                    noise = noise &* 1_664_525 &+ 1_013_904_223
+                    let n = Int(noise >> 28) - 8
+                    let i = (y * width + x) * 3
+                    let onBar = abs(x - bar) < 6
+                    pixels[i] = UInt8(clamping: (x * 255 / max(1, width) + shift) % 256 + n)
+                    pixels[i + 1] = UInt8(clamping: onBar ? 250 : y * 255 / max(1, height) + n)
+                    pixels[i + 2] = UInt8(clamping: ((x + y) / 2 + camera * 80) % 256 + n)
+                }
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import Simulation
 let softwareVersion = SoftwareVersion.current
 
 extension SceneName: ExpressibleByArgument {}
+extension CameraPublisher.Source: ExpressibleByArgument {}
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,7 @@ struct Demo: ParsableCommand {
     @Option(help: ArgumentHelp("Episodes to run (about 20 s each at --speed 1).", valueName: "N"))
     var episodes: Int = 5
 
-    @Option(help: ArgumentHelp("Run directory for the simulator's log and the summary.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Run directory for the episodes, the simulator's log and the summary (an existing one is resumed).", valueName: "DIR"))
     var out: String = "runs/demo"
 
     @Option(help: ArgumentHelp("Sim seconds per wall second, for both the simulator and the run.", valueName: "K"))
@@ -49,7 +50,7 @@ struct Demo: ParsableCommand {
             throw ExitCode.failure
         }
         let simLog = (out as NSString).appendingPathComponent("sim.log")
-        print("pld demo: starting pld sim --scene franka-cube (log: \(simLog))")
+        printOut("pld demo: starting pld sim --scene franka-cube (log: \(simLog))")
         let sim: SimChild
         do {
             sim = try SimChild.launch(
@@ -64,19 +65,24 @@ struct Demo: ParsableCommand {
         }
         defer { sim.stop() }
 
-        print("pld demo: running \(episodes) episodes of \(configPath)")
+        printOut("pld demo: running \(episodes) episodes of \(configPath)")
         var options = RunOptions()
         options.episodes = episodes
         options.speed = speed
+        options.outDirectory = out
         options.log = { printError("pld demo: \($0)") }
         let summary = try runEpisodes(configPath: configPath, options: options) { result, robot in
-            print(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+            printOut(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
         }
         let lines = summaryLines(summary)
-        for line in lines { print(line) }
+        for line in lines { printOut(line) }
         let summaryPath = (out as NSString).appendingPathComponent("summary.txt")
         try? (lines.joined(separator: "\n") + "\n").write(toFile: summaryPath, atomically: true, encoding: .utf8)
-        print("pld demo: summary written to \(summaryPath); episode recording arrives with issue #5")
+        printOut("pld demo: summary written to \(summaryPath); inspect the episodes with `pld inspect --run \(out)`, export them with `pld export --run \(out) --format lerobot-v2.1 --out DIR`")
+        if let failure = summary.recording?.failure {
+            printError("pld demo: \(failure)")
+            throw ExitCode.failure
+        }
     }
 }
 
@@ -178,6 +184,9 @@ struct Sim: ParsableCommand {
     @Option(help: ArgumentHelp("Camera frames per sim second (software rendering costs ~25 ms per frame).", valueName: "HZ"))
     var cameraRate: Double = 10
 
+    @Option(help: ArgumentHelp("Camera frames: render (MuJoCo, software GL) or pattern (a cheap moving test pattern, for benchmarks).", valueName: "SOURCE"))
+    var cameraSource: CameraPublisher.Source = .render
+
     @Option(help: ArgumentHelp("Inference latency of the scripted base policy server, sim ms.", valueName: "MS"))
     var policyLatencyMs: Double = 100
 
@@ -216,6 +225,7 @@ struct Sim: ParsableCommand {
         options.speed = speed
         options.faults = parsedFaults
         options.cameraRateHz = cameraRate
+        options.cameraSource = cameraSource
         options.policyLatencyS = policyLatencyMs / 1000
         options.policyChunkSteps = policyChunk
         options.seed = seed
@@ -271,6 +281,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Plain line output instead of the live view.")
     var noTui = false
 
+    @Flag(help: "Do not record episodes (overrides recording.enabled).")
+    var noRecord = false
+
     func validate() throws {
         if episodes != nil && duration != nil {
             throw ValidationError("give --episodes or --duration, not both")
@@ -284,11 +297,17 @@ struct Run: ParsableCommand {
         options.episodes = episodes
         options.durationSeconds = duration.map { $0.seconds / speed }
         options.speed = speed
+        options.outDirectory = out
+        options.record = !noRecord
         options.log = { printError("pld run: \($0)") }
         let summary = try runEpisodes(configPath: config, options: options) { result, robot in
-            print(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+            printOut(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
         }
-        for line in summaryLines(summary) { print(line) }
+        for line in summaryLines(summary) { printOut(line) }
+        if let failure = summary.recording?.failure {
+            printError("pld run: \(failure)")
+            throw ExitCode.failure
+        }
     }
 }
 
@@ -335,6 +354,17 @@ func summaryLines(_ summary: RunSummary) -> [String] {
         p.errors.isEmpty ? "none" : p.errors.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", "),
         c.stallsNoChunk, c.stallsExhausted, c.stallsTooOld, c.chunksLate, c.actionsDroppedLate))
     lines.append("tick stages p99: " + summary.stageComputeP99Nanos.map { String(format: "%@ %.0f µs", $0.stage, Double($0.p99) / 1e3) }.joined(separator: ", "))
+    if let recording = summary.recording {
+        let c = recording.counters
+        let last = recording.firstEpisodeIndex + c.episodesClosed - 1
+        let range = c.episodesClosed == 0 ? "none" : c.episodesClosed == 1 ? "episode \(last)" : "episodes \(recording.firstEpisodeIndex)–\(last)"
+        lines.append(String(
+            format: "recording: %@: %d episodes closed (%@), %d steps, %.1f MiB, %d steps dropped, %d frames missing",
+            recording.directory, c.episodesClosed, range, c.stepsWritten, Double(c.bytesWritten) / 1_048_576, c.stepsDropped, c.framesMissing))
+        if let failure = recording.failure { lines.append("recording FAILED: \(failure)") }
+    } else {
+        lines.append("recording: off")
+    }
     if summary.residualEnabled && summary.residualZeroInitialized {
         lines.append("residual: zero-initialised (no weights yet; the learner arrives with issue #8), so base + residual = base exactly")
     } else if !summary.residualEnabled {
@@ -352,40 +382,5 @@ struct Learn: ParsableCommand {
 
     func run() throws {
         throw notAvailableYet("learn", arrivesWith: "issue #8 (the residual RL learner)")
-    }
-}
-
-struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Export a run's recorded episodes as a LeRobot dataset for SFT.")
-
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case lerobotV21 = "lerobot-v2.1"
-        case lerobotV30 = "lerobot-v3.0"
-    }
-
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory written by `pld run`.", valueName: "DIR"))
-    var runDirectory: String
-
-    @Option(help: ArgumentHelp("lerobot-v2.1 (what openpi fine-tunes on) or lerobot-v3.0.", valueName: "FORMAT"))
-    var format: Format
-
-    @Option(help: ArgumentHelp("Output dataset directory.", valueName: "DIR"))
-    var out: String
-
-    func run() throws {
-        throw notAvailableYet("export", arrivesWith: "issue #5 (recording and LeRobot export)")
-    }
-}
-
-struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show a table of a run's episodes: length, success, handoff step, stages, safety events.")
-
-    @Option(name: .customLong("run"), help: ArgumentHelp("Run directory written by `pld run`.", valueName: "DIR"))
-    var runDirectory: String
-
-    func run() throws {
-        throw notAvailableYet("inspect", arrivesWith: "issue #5 (recording)")
     }
 }

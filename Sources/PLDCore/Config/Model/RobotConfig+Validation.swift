@@ -25,10 +25,20 @@ extension RobotConfig {
         for (index, camera) in (recording.cameras ?? []).enumerated() {
             checkCamera(camera, root["recording"]["cameras"][index], &v)
         }
+        if recording.enabled && recording.video.codec != .raw && recording.video.pixelFormat == .yuv420p {
+            // 4:2:0 chroma needs even sizes; refusing here beats an encoder failing mid-episode.
+            for (index, camera) in cameras.enumerated() where recordedCameraNames.contains(camera.name) {
+                v.check(camera.width % 2 == 0 && camera.height % 2 == 0, root["cameras"][index],
+                        "yuv420p video needs an even width and height, found \(camera.width)×\(camera.height)")
+            }
+        }
         `operator`.validate(at: root["operator"], into: &v)
         validatePorts(&v)
         return v.issues
     }
+
+    /// The cameras episodes record: `recording.cameras`, or every configured camera.
+    public var recordedCameraNames: [String] { recording.cameras ?? cameras.map(\.name) }
 
     // MARK: Arms and links
 
