@@ -45,7 +45,8 @@ import Testing
         let loop = ControlLoop(periodNanos: 1_000_000, options: options)
         loop.start { $0.index < 10 }
         loop.join()
-        #expect(loop.ticks >= 10)
+        // Ten periods passed: as ticks, or as deadlines missed and skipped (a loaded machine).
+        #expect(loop.ticks + loop.misses >= 10)
         // Granted or refused depends on the machine; a refusal must say what to do.
         for warning in loop.warnings { #expect(warning.contains("refused") || warning.contains("failed")) }
     }
