@@ -18,8 +18,15 @@ public struct RecorderCounters: Sendable {
     public init() {}
 }
 
-/// The recorder thread: takes `RecorderMessage`s from the control thread through a bounded
-/// SPSC queue and writes one episode file at a time (EpisodeWriter), then the run's index.
+/// The recorder: takes `RecorderMessage`s from the control thread through a bounded SPSC queue
+/// and writes one episode file at a time (EpisodeWriter), then the run's index.
+///
+/// Two threads, so that a slow write never costs a camera frame: `pld recorder` drains the
+/// queue continuously and takes each step's camera frames from the sensor thread's short
+/// history at once (holding them costs no copy), staging the steps; `pld recorder writer`
+/// writes the staged steps, and may lag behind — a disk hiccup, an encoder busy at an episode
+/// boundary — by as much as `stagedFrameBytesLimit` of frames, past which frames are dropped
+/// (recorded black and counted in `frames_missing`) rather than memory growing without bound.
 ///
 /// Contract with the control thread (the producer):
 /// - `pushStep` never blocks or allocates; it refuses (returns false) when fewer than
@@ -55,6 +62,26 @@ public final class Recorder: @unchecked Sendable {
 
     private var writer: EpisodeWriter?
     private var abandoned: [String] = []
+
+    /// A message with the frames its step uses, handed from the resolver to the writer.
+    private enum Staged {
+        case open(EpisodeOpening)
+        case step(TickRecord, [[UInt8]?])
+        case close(EpisodeClosing)
+        case finish
+    }
+    private let staged = Mutex<(items: [Staged], head: Int, frameBytes: Int)>(([], 0, 0))
+    private let stagedSignal = DispatchSemaphore(value: 0)
+    private let writerFinished = DispatchSemaphore(value: 0)
+    /// Camera frames the writer may be behind by before frames are dropped (512 MiB: about a
+    /// minute of three 224² cameras at 30 Hz).
+    public static let stagedFrameBytesLimit = 512 << 20
+    /// Steps staged for the writer (any thread reads it, lock-free).
+    private let stagedSteps = Atomic<Int>(0)
+    /// Steps staged at most; past it the resolver drops steps (counted like the tick's drops).
+    private var stagedStepsLimit: Int { 16 * queue.capacity }
+    /// Steps the resolver dropped in the episode it is staging.
+    private var resolverDropped = 0
 
     /// Slots kept free for an episode's close message.
     public static let reservedSlots = 2
@@ -93,8 +120,11 @@ public final class Recorder: @unchecked Sendable {
     @inline(__always)
     public func push(_ message: RecorderMessage) -> Bool { queue.push(message) }
 
-    /// True when a new episode may start: the queue is at most half full and nothing failed.
-    public var canOpenEpisode: Bool { queue.count <= queue.capacity / 2 && !hasFailed }
+    /// True when a new episode may start: the queue is at most half full, the writer is not
+    /// far behind, and nothing failed. Lock-free.
+    public var canOpenEpisode: Bool {
+        queue.count <= queue.capacity / 2 && stagedSteps.load(ordering: .relaxed) <= stagedStepsLimit / 2 && !hasFailed
+    }
 
     /// A write failed and recording stopped (any thread, lock-free).
     public var hasFailed: Bool { failed.load(ordering: .relaxed) }
@@ -118,34 +148,119 @@ public final class Recorder: @unchecked Sendable {
 
     public func start() {
         guard running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let writerThread = Thread { [self] in
+            writeLoop()
+            writerFinished.signal()
+        }
+        writerThread.name = "pld recorder writer"
+        writerThread.start()
         let thread = Thread { [self] in
-            loop()
+            resolveLoop()
             finished.signal()
         }
         thread.name = "pld recorder"
         thread.start()
     }
 
-    /// Writes everything queued, closes the thread. Call after the producer stopped.
+    /// Writes everything queued, closes the threads. Call after the producer stopped.
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         finished.wait()
+        writerFinished.wait()
     }
 
-    private func loop() {
+    /// `pld recorder`: drains the control thread's queue and pins each step's frames.
+    private func resolveLoop() {
         while true {
             let wasRunning = running.load(ordering: .acquiring)
             var handled = 0
             while let message = queue.pop() {
-                handle(message)
+                stage(message)
                 handled += 1
             }
             if handled > 0 {
                 countersValue.withLock { $0.queueHighWater = max($0.queueHighWater, handled) }
+                stagedSignal.signal()
             } else if !wasRunning {
                 break
             } else {
                 usleep(1000)
+            }
+        }
+        staged.withLock { $0.items.append(.finish) }
+        stagedSignal.signal()
+    }
+
+    private func stage(_ message: RecorderMessage) {
+        let item: Staged
+        switch message {
+        case let .open(opening):
+            resolverDropped = 0
+            item = .open(opening)
+        case var .close(closing):
+            closing.droppedSteps += resolverDropped
+            item = .close(closing)
+        case let .step(record):
+            guard !hasFailed else { return }
+            guard stagedSteps.load(ordering: .relaxed) < stagedStepsLimit else {
+                resolverDropped += 1
+                dropped.add(1, ordering: .relaxed)
+                return
+            }
+            stagedSteps.add(1, ordering: .relaxed)
+            let backlog = staged.withLock { $0.frameBytes }
+            var images: [[UInt8]?] = []
+            images.reserveCapacity(layout.cameras.count)
+            var bytes = 0
+            for (c, camera) in layout.cameras.enumerated() {
+                let sequence = record.cameraSequences[c]
+                guard sequence != noFrameSequence, backlog < Self.stagedFrameBytesLimit,
+                    let frame = frames.recordedFrame(camera: camera.name, sequence: sequence),
+                    frame.width == camera.width, frame.height == camera.height
+                else {
+                    images.append(nil)
+                    continue
+                }
+                images.append(frame.rgb)
+                bytes += frame.rgb.count
+            }
+            item = .step(record, images)
+            staged.withLock { $0.frameBytes += bytes }
+        }
+        staged.withLock { $0.items.append(item) }
+    }
+
+    /// `pld recorder writer`: writes what the resolver staged, in order.
+    private func writeLoop() {
+        var done = false
+        while !done {
+            stagedSignal.wait()
+            while true {
+                let next: Staged? = staged.withLock { state in
+                    guard state.head < state.items.count else {
+                        state.items.removeAll(keepingCapacity: true)
+                        state.head = 0
+                        return nil
+                    }
+                    let item = state.items[state.head]
+                    state.head += 1
+                    if case let .step(_, images) = item {
+                        state.frameBytes -= images.reduce(0) { $0 + ($1?.count ?? 0) }
+                        stagedSteps.subtract(1, ordering: .relaxed)
+                    }
+                    // Keep the array from growing forever while the writer keeps up.
+                    if state.head > 4096 {
+                        state.items.removeFirst(state.head)
+                        state.head = 0
+                    }
+                    return item
+                }
+                guard let next else { break }
+                if case .finish = next {
+                    done = true
+                    break
+                }
+                handle(next)
             }
         }
         if let writer {
@@ -156,9 +271,11 @@ public final class Recorder: @unchecked Sendable {
         }
     }
 
-    private func handle(_ message: RecorderMessage) {
+    private func handle(_ message: Staged) {
         guard !hasFailed else { return }
         switch message {
+        case .finish:
+            return
         case let .open(opening):
             if let writer { abandoned += writer.abandon() }
             do {
@@ -166,15 +283,8 @@ public final class Recorder: @unchecked Sendable {
             } catch {
                 fail(error)
             }
-        case let .step(record):
+        case let .step(record, images):
             guard let writer else { return }
-            var images: [[UInt8]?] = []
-            images.reserveCapacity(layout.cameras.count)
-            for (c, camera) in layout.cameras.enumerated() {
-                let sequence = record.cameraSequences[c]
-                let frame = sequence == noFrameSequence ? nil : frames.recordedFrame(camera: camera.name, sequence: sequence)
-                images.append(frame.flatMap { $0.width == camera.width && $0.height == camera.height ? $0.rgb : nil })
-            }
             do {
                 try writer.append(record, frames: images)
             } catch {

@@ -45,6 +45,8 @@ struct RecordResults: Codable {
     var codec: String
     var simSeconds: Double
     var speed: Double
+    /// Control thread SCHED_FIFO on the last core, everything else on the others.
+    var pinned: Bool
     var baseline: Run
     var recording: Run
     var recorded: Recording
@@ -56,9 +58,15 @@ struct RecordResults: Codable {
 
 func benchRecord(
     config path: String, rateHz: Double, cameras: Int, size: Int, simSeconds: Double, speed: Double, codec: String,
-    export: Bool, pldExecutable: String
+    export: Bool, pin: Bool, pldExecutable: String
 ) throws -> RecordResults {
-    let cell = try RecordBenchCell(config: path, rateHz: rateHz, cameras: cameras, size: size, codec: codec)
+    // As on a robot PC (and as `pld bench loop` does): the control thread SCHED_FIFO on the
+    // last core, everything else — simulator, sensor and policy threads, the recorder and its
+    // encoder processes, which inherit this thread's mask — on the others.
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let controlCore = pin && cores >= 2 ? cores - 1 : nil
+    if let controlCore { pinCallingThread(to: Array(0..<controlCore)) }
+    let cell = try RecordBenchCell(config: path, rateHz: rateHz, cameras: cameras, size: size, codec: codec, controlCore: controlCore)
     defer { cell.remove() }
     let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("pld bench record: \(line)\n".utf8)) }
     let sim = try launchSimChild(
@@ -105,7 +113,7 @@ func benchRecord(
     }
     return RecordResults(
         rateHz: rateHz, cameras: cameras, imageSize: size, cameraSource: "pattern (JPEG, decoded by the runtime)", codec: codec,
-        simSeconds: simSeconds, speed: speed, baseline: baseline, recording: recording,
+        simSeconds: simSeconds, speed: speed, pinned: controlCore != nil, baseline: baseline, recording: recording,
         recorded: .init(
             episodesClosed: counters.episodesClosed, stepsWritten: counters.stepsWritten, stepsDropped: counters.stepsDropped,
             framesMissing: counters.framesMissing, megabytes: Double(counters.bytesWritten) / 1_048_576,
@@ -146,7 +154,7 @@ struct RecordBenchCell {
     let configPath: String
     var runDirectory: String { directory.appendingPathComponent("run").path }
 
-    init(config path: String, rateHz: Double, cameras: Int, size: Int, codec: String) throws {
+    init(config path: String, rateHz: Double, cameras: Int, size: Int, codec: String, controlCore: Int?) throws {
         let scratch = try SimCell(configPath: path)
         directory = scratch.directory
         configPath = scratch.configPath
@@ -164,16 +172,27 @@ struct RecordBenchCell {
         guard let start = text.range(of: "\ncameras:\n"), let end = text.range(of: "\nfeatures:", range: start.upperBound..<text.endIndex) else {
             throw SimulationErrorText("\(path): no cameras section to rewrite")
         }
-        let names = Array((robot.cameras.map(\.name) + ["side", "top", "left", "right"]).prefix(cameras))
+        // Cameras of their own names (bench_0 …): the cell's calibration describes the shipped
+        // 320×240 cameras, and a recorded run checks camera sizes against it. The policy's image
+        // inputs move to bench_0 and bench_1.
+        let names = (0..<cameras).map { "bench_\($0)" }
+        for (index, camera) in robot.cameras.enumerated() {
+            text = text.replacingOccurrences(of: "camera.\(camera.name)]", with: "camera.\(names[min(index, names.count - 1)])]")
+        }
         var block = "\ncameras:\n"
         for name in names {
             block += "  - name: \(name)\n    endpoint: tcp://127.0.0.1:\(try SimCell.freePort())\n    width: \(size)\n    height: \(size)\n"
             block += "    max_age_s: 0.2\n    encoding: jpeg\n"
         }
         text.replaceSubrange(start.lowerBound..<end.lowerBound, with: block)
-        text = text.replacingOccurrences(of: "\n  cameras: [exterior, wrist]", with: "\n  cameras: [\(names.joined(separator: ", "))]")
+        text = text.replacingOccurrences(of: "\n  cameras: [\(robot.recordedCameraNames.joined(separator: ", "))]", with: "\n  cameras: [\(names.joined(separator: ", "))]")
         text = text.replacingOccurrences(of: "\n    codec: libx264", with: "\n    codec: \(codec)")
         if codec == "raw" { text = text.replacingOccurrences(of: "\n    pixel_format: yuv420p", with: "\n    pixel_format: rgb24") }
+        text = text.replacingOccurrences(of: "\n    sched_fifo: false", with: "\n    sched_fifo: true")
+        text = text.replacingOccurrences(of: "\n    mlockall: false", with: "\n    mlockall: true")
+        if let controlCore {
+            text = text.replacingOccurrences(of: "\n    cpu_affinity: []", with: "\n    cpu_affinity: [\(controlCore)]")
+        }
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         let check = try RobotConfig.load(path: configPath)
         guard check.cameras.count == cameras, check.recordedCameraNames == names, check.control.rateHz == rateHz else {

@@ -11,7 +11,7 @@ func launchSimChild(pldExecutable: String, arguments: [String], logPath: String?
     let output = Pipe()
     sim.standardOutput = output
     if let logPath {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         sim.standardError = FileHandle(forWritingAtPath: logPath)
     } else {
         sim.standardError = FileHandle.nullDevice

@@ -21,7 +21,7 @@ func runEchoServer(endpoint: String) throws {
     let context = try Context()
     let socket = try Socket(context: context, type: .rep)
     try socket.bind(endpoint)
-    FileHandle.standardOutput.write(Data("READY \(try socket.lastEndpoint ?? endpoint)\n".utf8))
+    FileHandle.standardOutput.write(Data("READY \(try socket.lastEndpoint)\n".utf8))
     // Stop when the parent goes away (stdin closes).
     Thread.detachNewThread {
         while FileHandle.standardInput.availableData.count > 0 {}

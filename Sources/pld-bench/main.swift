@@ -124,6 +124,7 @@ struct Record: ParsableCommand {
     @Option(help: "Sim seconds per wall second.") var speed = 1.0
     @Option(help: "libx264, libsvtav1 or raw.") var codec = "libx264"
     @Flag(inversion: .prefixedNo, help: "Export the recording to both LeRobot formats and time it.") var export = true
+    @Flag(inversion: .prefixedNo, help: "Give the control thread the last core to itself, SCHED_FIFO (others: the rest).") var pin = true
     @Option(help: "Robot config of the sim cell.") var config = "RobotConfigs/franka_sim_cube.yaml"
 
     func validate() throws {
@@ -139,7 +140,7 @@ struct Record: ParsableCommand {
     func run() throws {
         let results = try benchRecord(
             config: config, rateHz: rateHz, cameras: cameras, size: size, simSeconds: simSeconds, speed: speed, codec: codec,
-            export: export, pldExecutable: siblingPLD())
+            export: export, pin: pin, pldExecutable: siblingPLD())
         try printReport("record", Results(record: results), json: json)
     }
 }
