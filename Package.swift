@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
         // WebSocket client and server for the openpi policy protocol (NIOWebSocket, NIOHTTP1).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // Prometheus text exposition of the run's metrics (operator.metrics_port).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: System-library shims (a module map plus one header each).
@@ -91,7 +93,11 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "ZeroMQ", "Wire", "PLDCore", "Drivers", "Policies", "Safety", "Tasks", "Recording",
-                "Learning", "TurboJPEG",
+                "Learning", "TurboJPEG", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .target(
             name: "Simulation",
@@ -108,8 +114,9 @@ let package = Package(
         .executableTarget(
             name: "pld",
             dependencies: [
-                "Runtime", "Simulation", "PLDCore", "ZeroMQ", "Drivers", "MuJoCo", "Policies", "Recording",
+                "Runtime", "Simulation", "PLDCore", "ZeroMQ", "Drivers", "MuJoCo", "Policies", "Recording", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
 
         // `pld bench …` runs this sibling binary: it links the malloc interposer so benchmarks can

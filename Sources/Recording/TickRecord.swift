@@ -107,7 +107,7 @@ public enum RecordedOutcome: UInt8, Sendable {
 
 /// Why an aborted episode was aborted (`index.jsonl` `aborted_reason`).
 public enum RecordedAbortReason: UInt8, Sendable, CaseIterable {
-    case none, estop, safety, driverLost, policyLost, stopped, recording
+    case none, estop, safety, driverLost, policyLost, stopped, recording, cameraFrozen, operatorReset, operatorFailure
 
     public var name: String? {
         switch self {
@@ -118,6 +118,9 @@ public enum RecordedAbortReason: UInt8, Sendable, CaseIterable {
         case .policyLost: "policy_lost"
         case .stopped: "stopped"
         case .recording: "recording"
+        case .cameraFrozen: "camera_frozen"
+        case .operatorReset: "operator_reset"
+        case .operatorFailure: "operator_failure"
         }
     }
 }

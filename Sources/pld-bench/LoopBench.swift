@@ -144,6 +144,8 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
     }
     MallocInterposerSwift.hook()
     var options = RunOptions()
+    // Benchmarks measure the pipeline; they bind no operator sockets (several may run at once).
+    options.operatorSockets = false
     options.durationSeconds = seconds + warmupSeconds + 120
     options.log = { FileHandle.standardError.write(Data("pld bench loop: \($0)\n".utf8)) }
     // Recording off unless asked: the loop is measured alone (`pld bench record` measures both).

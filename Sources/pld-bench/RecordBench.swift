@@ -81,6 +81,8 @@ func benchRecord(
 
     func measure(record: Bool) throws -> (RecordResults.Run, RunSummary) {
         var options = RunOptions()
+        // Benchmarks measure the pipeline; they bind no operator sockets (several may run at once).
+        options.operatorSockets = false
         options.durationSeconds = simSeconds / speed
         options.speed = speed
         options.record = record

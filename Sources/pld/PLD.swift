@@ -25,7 +25,7 @@ struct PLD: ParsableCommand {
         version: "pld \(softwareVersion)",
         subcommands: [
             Demo.self, Sim.self, Run.self,
-            Estop.self, Reset.self, Pause.self, Resume.self, Stop.self, Status.self,
+            Estop.self, Reset.self, Pause.self, Resume.self, Stop.self, Status.self, Mark.self,
             Export.self, Inspect.self, Learn.self,
             Bench.self, Keys.self, Config.self, Version.self,
         ]

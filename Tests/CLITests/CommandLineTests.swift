@@ -17,13 +17,21 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         }
     }
 
-    @Test(arguments: [["estop"], ["status", "--json"]])
-    func unfinishedSubcommandsSayWhenTheyArriveInOneLine(arguments: [String]) throws {
-        let result = try PythonPeer.run(BuiltProducts.executable("pld"), arguments)
-        #expect(result.status == 69)
+    /// No run answers: every terminal command says so in one line naming where it looked, exit 1.
+    @Test(arguments: [["estop"], ["status", "--json"], ["reset"], ["pause"], ["resume"], ["stop"]])
+    func terminalCommandsWithoutARunSayWhereTheyLookedInOneLine(arguments: [String]) throws {
+        let runtime = FileManager.default.temporaryDirectory.appendingPathComponent("pld-xdg-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: runtime) }
+        let result = try PythonPeer.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["XDG_RUNTIME_DIR=\(runtime.path)", BuiltProducts.executable("pld").path] + arguments)
+        #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1)
-        #expect(lines.first?.hasPrefix("pld \(arguments[0]): not available yet; it arrives with issue #") == true)
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("pld \(arguments[0]): no local run found (no control socket under \(runtime.path)/pld)") == true, "\(result.stderr)")
+        // A TCP endpoint without keys is refused before anything is sent.
+        let tcp = try pld(arguments[0], "--control", "tcp://127.0.0.1:9")
+        #expect(tcp.status == 1 && tcp.stderr.contains("give --server-key FILE"), "\(tcp.stderr)")
     }
 
     /// A run directory that is missing, or whose index is garbage: one line naming it, exit 1.

@@ -108,6 +108,14 @@ let rangeRuleCases: [ErrorCase] = {
                   path: "operator.status_rate_hz", message: "must be in (0, 100] Hz", lineOf: "operator:"),
         ErrorCase(name: "same operator endpoints", edits: [Edit("recording:\n", "operator: {control_endpoint: 'ipc:///tmp/pld-op', status_endpoint: 'ipc:///tmp/pld-op'}\nrecording:\n")],
                   path: "operator.status_endpoint", message: "must differ from control_endpoint", lineOf: "operator:"),
+        ErrorCase(name: "fault policy stall", edits: [Edit("recording:\n", "operator: {faults: {policy_stall_s: 0}}\nrecording:\n")],
+                  path: "operator.faults.policy_stall_s", message: "must be in (0, 600] s", lineOf: "operator:"),
+        ErrorCase(name: "fault back-off cap below the back-off", edits: [Edit("recording:\n", "operator: {faults: {backoff_s: 10, backoff_max_s: 5}}\nrecording:\n")],
+                  path: "operator.faults.backoff_max_s", message: "must be at least backoff_s", lineOf: "operator:"),
+        ErrorCase(name: "fault max consecutive", edits: [Edit("recording:\n", "operator: {faults: {max_consecutive: 0}}\nrecording:\n")],
+                  path: "operator.faults.max_consecutive", message: "must be in [1, 1000]", lineOf: "operator:"),
+        ErrorCase(name: "camera freeze negative", edits: [Edit("recording:\n", "operator: {faults: {camera_freeze_s: -1}}\nrecording:\n")],
+                  path: "operator.faults.camera_freeze_s", message: "must be in (0, 600] s", lineOf: "operator:"),
     ]
 }()
 

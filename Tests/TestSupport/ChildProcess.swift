@@ -140,6 +140,15 @@ public final class ChildProcess: @unchecked Sendable {
     /// The exit status once the child has exited (after `stop()` or `kill()`), else nil.
     public var exitStatus: Int32? { process.isRunning || !launched ? nil : process.terminationStatus }
 
+    /// The child's process id (0 before launch).
+    public var pid: Int32 { launched ? process.processIdentifier : 0 }
+
+    /// Sends `signal` to the child (no-op once it has exited).
+    public func signal(_ signal: Int32) {
+        guard launched, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
     /// Kills the child with SIGKILL (a simulated crash) and reaps it. Does nothing if it has
     /// already exited.
     public func kill() {

@@ -42,6 +42,11 @@ public struct SimCell: Sendable {
                 mapping[original] = fresh
                 content.replaceSubrange(match, with: String(fresh))
             }
+            // Operator sockets of this cell only: runs of several cells of one config at once
+            // must not find each other's (the default is per config name and user).
+            for socket in ["control", "status"] where content.range(of: #"^\s*\#(socket)_endpoint: default\s*$"#, options: .regularExpression) != nil {
+                content = content.replacingOccurrences(of: "default", with: "ipc://\(directory.path)/\(socket).sock")
+            }
             lines.append(content + comment)
         }
         ports = mapping

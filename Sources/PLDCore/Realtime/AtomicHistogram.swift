@@ -78,6 +78,16 @@ public final class AtomicHistogram: @unchecked Sendable {
         return max
     }
 
+    /// Every non-empty bucket as (upper bound, count), ascending (for reports; allocates).
+    public func nonEmptyBuckets() -> [(upperBound: UInt64, count: UInt64)] {
+        var result: [(upperBound: UInt64, count: UInt64)] = []
+        for i in 0..<Self.bucketCount {
+            let n = buckets[i].load(ordering: .relaxed)
+            if n > 0 { result.append((Self.upperBound(of: i), n)) }
+        }
+        return result
+    }
+
     /// Clears all counts (not atomic with concurrent records; call between runs).
     public func reset() {
         for i in 0..<Self.bucketCount { buckets[i].store(0, ordering: .relaxed) }

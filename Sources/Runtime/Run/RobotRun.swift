@@ -3,6 +3,7 @@ import Foundation
 import PLDCore
 import Policies
 import Recording
+import Synchronization
 import Safety
 import Tasks
 import Wire
@@ -28,6 +29,15 @@ public struct RunOptions: Sendable {
     public var outDirectory: String?
     /// False turns recording off whatever the config says (benchmark baselines).
     public var record = true
+    /// Serve the operator sockets (control REP, status PUB). Benchmarks that run several
+    /// pipelines at once turn it off.
+    public var operatorSockets = true
+    /// Where the default (ipc) operator sockets go; nil: `OperatorRuntimeDirectory.path()`.
+    public var operatorRuntimeDirectory: String?
+    /// Tests only (`pld run --test-stall-on-sigusr2 MS`): SIGUSR2 makes the control thread sleep
+    /// this long at the start of its next tick, outside the links' ownership word — a stuck
+    /// control thread on demand, to show that e-stop does not need it.
+    public var testStallMillisecondsOnSIGUSR2: Int?
 
     public init() {}
 }
@@ -64,6 +74,17 @@ public struct RunSummary: Sendable {
     public var chunkCounters: ChunkSchedulerCounters
     /// Nil when recording was off.
     public var recording: RecordingSummary?
+    public var startedUnixNanos: Int64 = 0
+    public var endedUnixNanos: Int64 = 0
+    /// duration, episodes, stop (operator), signal, recording_failed.
+    public var endReason = "duration"
+    public var counters: [RunStatusBoard.Counter: UInt64] = [:]
+    public var residentStartKiB = 0
+    public var residentEndKiB = 0
+    public var tickComputeBuckets: [(upperBound: UInt64, count: UInt64)] = []
+    public var tickJitterBuckets: [(upperBound: UInt64, count: UInt64)] = []
+    public var controlRateHz = 0.0
+    public var speed = 1.0
 
     public var successes: Int { episodes.filter { $0.outcome == .success }.count }
     public var successRate: Double { episodes.isEmpty ? 0 : Double(successes) / Double(episodes.count) }
@@ -84,10 +105,18 @@ public final class RobotRun: @unchecked Sendable {
     public let status = RunStatusBoard()
     public let stageTimings = StageTimings()
     public let egress: Egress
+    /// Operator requests to the control thread (pause, reset, stop after the episode, marks).
+    public let control = RunControl()
     let pipeline: TickPipeline
     let sensors: SensorHub
     let worker: PolicyWorker
     let results = SPSCQueue<EpisodeResult>(capacity: 256)
+    /// Recent events for status and the live view (main and operator threads write them).
+    public let events = RunEvents()
+    /// Nil when `options.operatorSockets` is false.
+    public let operatorServer: OperatorServer?
+    /// Nil unless `operator.metrics_port` is set (and operator sockets are on).
+    public private(set) var metricsServer: MetricsServer?
     /// Nil when recording is off.
     public let recorder: Recorder?
     private let context: Context
@@ -109,6 +138,14 @@ public final class RobotRun: @unchecked Sendable {
             context = try Context(ioThreads: 1)
         } catch {
             throw RuntimeError("zeromq: \(error)")
+        }
+        // Operator sockets first: a second run of this config stops here, before any link.
+        if options.operatorSockets {
+            operatorServer = try OperatorServer(
+                config: config, configDirectory: loaded.source, context: context,
+                runtimeDirectory: options.operatorRuntimeDirectory ?? OperatorRuntimeDirectory.path())
+        } else {
+            operatorServer = nil
         }
 
         // Links, one per arm, connected before anything moves.
@@ -274,6 +311,13 @@ public final class RobotRun: @unchecked Sendable {
         var featureIndex: [String: Int] = [:]
         for (i, feature) in config.features.enumerated() { featureIndex[feature.name] = i }
         let deadline = options.durationSeconds.map { monotonicNanos() + UInt64($0 * 1e9) }
+        let faultConfig = config.operator.faults
+        func ticks(_ seconds: Double) -> UInt64 { UInt64((seconds / periodS).rounded(.up)) }
+        let faults = TickPipeline.FaultPolicy(
+            staleStateTicks: ticks(faultConfig.driverStaleS), policyStallTicks: ticks(faultConfig.policyStallS),
+            cameraFreezeTicks: ticks(faultConfig.cameraFreezeS), backoffTicks: ticks(faultConfig.backoffS),
+            maxBackoffTicks: ticks(faultConfig.backoffMaxS), maxConsecutiveFaults: faultConfig.maxConsecutive,
+            watchedCameras: Array(config.cameras.indices))
         pipeline = TickPipeline(
             egress: egress, armConfigs: config.arms, scheduler: scheduler, residual: residual, residualScale: residualScale,
             handoff: handoff, safety: safety, success: success, successLatch: latch, policyRequests: requests, chunks: chunks,
@@ -283,7 +327,7 @@ public final class RobotRun: @unchecked Sendable {
             maxEpisodeSteps: config.control.maxEpisodeSteps, periodS: periodS, timeScale: timeScale,
             episodeLimit: options.episodes.map(UInt64.init), deadlineNanos: deadline, recorder: recorder, sensors: sensors,
             recordedCameras: recordedCameras, successClassifierSlot: recording ? successSlot : nil,
-            firstEpisodeIndex: UInt64(recorder?.run.nextEpisodeIndex ?? 0))
+            firstEpisodeIndex: UInt64(recorder?.run.nextEpisodeIndex ?? 0), control: control, faults: faults)
         loop = ControlLoop(
             periodNanos: UInt64((periodS * timeScale * 1e9).rounded()), options: RealtimeOptions(config: config.control.realtime))
     }
@@ -297,11 +341,32 @@ public final class RobotRun: @unchecked Sendable {
             options.log("recording to \(recorder.run.path)" + (previous > 0 ? " (resuming after \(previous) closed episodes)" : ""))
             recorder.start()
         }
+        let startedUnix = Int64(Date().timeIntervalSince1970 * 1e9)
+        let residentStart = residentKiB()
         sensors.start()
         worker.start()
         let pipeline = self.pipeline
         pipeline.warmUpSafetyPaths()
-        if let onTick = options.onControlTick {
+        operatorServer?.start(operatorView)
+        if let port = config.operator.metricsPort, options.operatorSockets {
+            do {
+                metricsServer = try MetricsServer(port: port, view: operatorView)
+                options.log("metrics: http://127.0.0.1:\(port)/metrics")
+            } catch {
+                // Metrics are for watching, not for driving: a taken port is a warning.
+                options.log("warning: \(error)")
+            }
+        }
+        if let operatorServer {
+            options.log("operator: control \(operatorServer.endpoints.control.configString), status \(operatorServer.endpoints.status.configString)")
+        }
+        if let stallMilliseconds = options.testStallMillisecondsOnSIGUSR2 {
+            TestStall.install(milliseconds: stallMilliseconds)
+            loop.start { timing in
+                TestStall.sleepIfAsked()
+                return pipeline.tick(timing)
+            }
+        } else if let onTick = options.onControlTick {
             loop.start { timing in
                 onTick(timing.index)
                 return pipeline.tick(timing)
@@ -315,6 +380,7 @@ public final class RobotRun: @unchecked Sendable {
         while loop.isRunning {
             while let result = results.pop() {
                 episodes.append(result)
+                events.add("episode \(result.index) \(result.outcome.label) after \(result.steps) steps")
                 onEpisode(result)
             }
             if let recorder, recorder.hasFailed, !reportedFailure {
@@ -328,6 +394,8 @@ public final class RobotRun: @unchecked Sendable {
             episodes.append(result)
             onEpisode(result)
         }
+        operatorServer?.stop()
+        metricsServer?.stop()
         // The recorder writes what is queued (the last episode's close) before the links go.
         recorder?.stop()
         worker.stop()
@@ -347,7 +415,20 @@ public final class RobotRun: @unchecked Sendable {
             safetyEvents: status.value(.safetyEvents), estops: status.value(.estops), warnings: loop.warnings,
             residualZeroInitialized: residualZeroInit, residualEnabled: config.residual.enabled,
             stageComputeP99Nanos: StageTimings.Stage.allCases.map { ($0.name, stageTimings.histograms[$0.rawValue].percentile(0.99)) },
-            policyStatus: worker.status(), chunkCounters: pipeline.scheduler.counters, recording: recording)
+            policyStatus: worker.status(), chunkCounters: pipeline.scheduler.counters, recording: recording,
+            startedUnixNanos: startedUnix, endedUnixNanos: Int64(Date().timeIntervalSince1970 * 1e9),
+            endReason: endReason(), counters: Dictionary(uniqueKeysWithValues: RunStatusBoard.Counter.allCases.map { ($0, status.value($0)) }),
+            residentStartKiB: residentStart, residentEndKiB: residentKiB(),
+            tickComputeBuckets: loop.compute.nonEmptyBuckets(), tickJitterBuckets: loop.jitter.nonEmptyBuckets(),
+            controlRateHz: config.control.rateHz, speed: options.speed)
+    }
+
+    private func endReason() -> String {
+        if recorder?.hasFailed == true { return "recording_failed" }
+        if pipeline.stopRequested { return "signal" }
+        if control.stopAfterEpisode { return "stop" }
+        if let limit = options.episodes, status.value(.episodes) >= UInt64(limit) { return "episodes" }
+        return "duration"
     }
 
     /// Episodes ended so far (any thread).
@@ -355,6 +436,51 @@ public final class RobotRun: @unchecked Sendable {
 
     /// Ends the run after the current tick (any thread).
     public func requestStop() { pipeline.requestStop() }
+
+    private var operatorView: OperatorView {
+        OperatorView(
+            config: config, egress: egress, control: control, status: status, loop: loop, worker: worker, sensors: sensors,
+            events: events, runDirectory: recorder?.run.path, timeScale: 1 / options.speed, log: options.log)
+    }
+
+    /// E-stop, reset, pause, resume, stop and marks, as the control socket does them (the live
+    /// view's keys use these). Any thread but the control thread.
+    public var operatorActions: OperatorActions { OperatorActions(view: operatorView) }
+
+    /// The run's status as `pld status` shows it. Any thread; allocates.
+    public func statusSnapshot() -> PLDRunStatus {
+        makeRunStatus(operatorView, statusEndpoint: operatorServer?.endpoints.status.configString ?? "")
+    }
+}
+
+/// Resident set size of this process, KiB (`/proc/self/statm`), 0 when unreadable.
+public func residentKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+}
+
+/// `RunOptions.testStallMillisecondsOnSIGUSR2`: a SIGUSR2 handler that asks the control thread
+/// to sleep at the start of its next tick. The handler only stores an atomic
+/// (async-signal-safe); the control thread does the sleeping.
+enum TestStall {
+    nonisolated(unsafe) static var milliseconds = 0
+    static let asked = Atomic<Bool>(false)
+
+    static func install(milliseconds: Int) {
+        Self.milliseconds = milliseconds
+        signal(SIGUSR2) { _ in TestStall.asked.store(true, ordering: .relaxed) }
+    }
+
+    @inline(__always)
+    static func sleepIfAsked() {
+        guard asked.load(ordering: .relaxed) else { return }
+        asked.store(false, ordering: .relaxed)
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 { request = remaining }
+    }
 }
 
 /// The sensor hub's decoded images, as the policy worker reads them.

@@ -9,6 +9,12 @@ public enum EpisodeOutcome: Sendable, Equatable {
         case estop, safety, driverLost, policyLost, stopped
         /// The recorder could not write (disk full, I/O error): the arm holds and the run ends.
         case recording
+        /// A camera the run needs published nothing for `operator.camera_freeze_s`.
+        case cameraFrozen
+        /// `pld reset` (or the r key) during the episode.
+        case operatorReset
+        /// The operator judged the episode a failure (f key, mark-failure command).
+        case operatorFailure
     }
 
     public var label: String {

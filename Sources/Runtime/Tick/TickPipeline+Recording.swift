@@ -116,6 +116,14 @@ extension EpisodeOutcome {
         case .policyLost: .policyLost
         case .stopped: .stopped
         case .recording: .recording
+        case .cameraFrozen: .cameraFrozen
+        case .operatorReset: .operatorReset
+        case .operatorFailure: .operatorFailure
         }
     }
+}
+
+extension EpisodeOutcome.AbortReason {
+    /// The name recordings and reports use (`aborted_reason`), e.g. `driver_lost`.
+    public var recordedName: String { EpisodeOutcome.aborted(self).recordedAbortReason.name ?? rawValue }
 }

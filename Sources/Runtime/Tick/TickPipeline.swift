@@ -29,7 +29,30 @@ final class TickPipeline: @unchecked Sendable {
         case reset(startedAtTick: UInt64)
         case settle(startedAtTick: UInt64)
         case episode
+        /// The e-stop latch is raised: every arm holds until an operator reset.
+        case estopped
+        /// A link failed during an episode (which was closed as aborted): the arms hold until
+        /// the link is healthy again and the back-off has passed, then reset and continue.
+        case recovering(FaultKind, sinceTick: UInt64)
         case finished
+    }
+
+    /// What failed, for recovery and the fault counters.
+    enum FaultKind: Int, Equatable {
+        case driver, policy, camera
+    }
+
+    /// When a failing link becomes a fault, and how the run backs off (ticks, from
+    /// `operator.*` in the config, scaled by `--speed` through the tick period).
+    struct FaultPolicy {
+        var staleStateTicks: UInt64
+        var policyStallTicks: UInt64
+        var cameraFreezeTicks: UInt64
+        var backoffTicks: UInt64
+        var maxBackoffTicks: UInt64
+        var maxConsecutiveFaults: Int
+        /// Cameras whose freeze is a fault (the ones the policy or recorder reads).
+        var watchedCameras: [Int]
     }
 
     // Parts.
@@ -101,6 +124,26 @@ final class TickPipeline: @unchecked Sendable {
     let stopFlag = Atomic<Bool>(false)
     var stopRequested: Bool { stopFlag.load(ordering: .relaxed) }
     var currentTick: UInt64 = 0
+    /// Operator requests (pause, reset, stop after the episode, marks).
+    let control: RunControl
+    let faults: FaultPolicy
+    /// True while the reset running was asked for by an operator (state "resetting").
+    var operatorReset = false
+    var wasPaused = false
+    /// A reset saw a stale arm: its waypoints restart from the next fresh state.
+    var resetNeedsReseed = false
+    /// Fault detection, per episode: consecutive stale-state and policy-stall ticks, and each
+    /// watched camera's newest sequence and the tick it last changed.
+    var staleRun: UInt64 = 0
+    var stallRun: UInt64 = 0
+    var cameraSequence: [UInt64]
+    var cameraChangedTick: [UInt64]
+    /// Episodes in a row that ended in a fault; at `maxConsecutiveFaults` the run pauses.
+    var consecutiveFaults = 0
+    var backoffTicks: UInt64 = 0
+    /// Why the run paused by itself (nil: not self-paused).
+    var selfPause: RunStatusBoard.PauseCause?
+    var selfPauseDetail = 0
 
     struct HomeTarget {
         var joints: InlineArray<8, Double>
@@ -117,8 +160,13 @@ final class TickPipeline: @unchecked Sendable {
         residualSampler: ObservationSampler, featureIndex: [String: Int], kinematics: [ArmKinematicsBox?],
         home: [HomeTarget], reset: ResetConfig?, maxEpisodeSteps: Int, periodS: Double, timeScale: Double,
         episodeLimit: UInt64?, deadlineNanos: UInt64?, recorder: Recorder?, sensors: SensorHub, recordedCameras: [Int],
-        successClassifierSlot: Int?, firstEpisodeIndex: UInt64
+        successClassifierSlot: Int?, firstEpisodeIndex: UInt64, control: RunControl, faults: FaultPolicy
     ) {
+        self.control = control
+        self.faults = faults
+        cameraSequence = [UInt64](repeating: 0, count: faults.watchedCameras.count)
+        cameraChangedTick = [UInt64](repeating: 0, count: faults.watchedCameras.count)
+        backoffTicks = faults.backoffTicks
         self.egress = egress
         arms = egress.arms
         self.armConfigs = armConfigs
@@ -218,14 +266,41 @@ final class TickPipeline: @unchecked Sendable {
         takeChunks(tick: timing.index)
         mark = stageTimings.record(.read, since: mark)
         let recordingFailed = recorder?.hasFailed ?? false
-        if stopRequested || recordingFailed || egress.isLatched && phase == .episode {
+        if stopRequested || recordingFailed {
             // An episode cut short is still closed and recorded, with the reason.
             if phase == .episode {
-                let reason: EpisodeOutcome.AbortReason = egress.isLatched ? .estop : recordingFailed ? .recording : .stopped
-                endEpisode(now: now, outcome: .aborted(reason))
+                endEpisode(now: now, outcome: .aborted(egress.isLatched ? .estop : recordingFailed ? .recording : .stopped))
             }
             holdAll(now: now)
-            if stopRequested || recordingFailed { phase = .finished }
+            phase = .finished
+        } else if egress.isLatched, phase != .estopped, phase != .finished {
+            // Raised by an operator (on its own thread, which already sent the holds), a
+            // fatal safety event, or the dead-man: nothing moves until a reset.
+            if phase == .episode { endEpisode(now: now, outcome: .aborted(.estop)) }
+            phase = .estopped
+            operatorReset = false
+            holdAll(now: now)
+        }
+        if let ticket = control.pendingReset { answerReset(ticket, tick: timing.index, now: now) }
+        if let mark = control.takeMark(), phase == .episode {
+            status.count(.interventions)
+            endEpisode(now: now, outcome: mark == .success ? .success : .aborted(.operatorFailure))
+        }
+        // Paused (by an operator or by the run itself): hold in place; the phase resumes
+        // where it was (an episode continues with a fresh chunk).
+        let paused = control.isPaused && phase != .finished && phase != .estopped
+        if paused {
+            holdAll(now: now)
+            wasPaused = true
+            publishState()
+            status.publishTick(episode: episode, step: step, phase: phase)
+            return true
+        }
+        if wasPaused {
+            wasPaused = false
+            selfPause = nil
+            if phase == .episode { scheduler.reset(now: now) }
+            resetFaultWatch(tick: timing.index)
         }
         switch phase {
         case .connecting:
@@ -236,13 +311,161 @@ final class TickPipeline: @unchecked Sendable {
         case let .settle(started):
             settleTick(tick: timing.index, startedAt: started, now: now)
         case .episode:
-            episodeTick(tick: timing.index, now: now, mark: mark)
+            if let fault = detectFault(tick: timing.index) {
+                holdAll(now: now)
+                beginRecovery(fault, tick: timing.index, now: now)
+            } else {
+                episodeTick(tick: timing.index, now: now, mark: mark)
+            }
+        case .estopped:
+            holdAll(now: now)
+        case let .recovering(kind, since):
+            recoverTick(kind, tick: timing.index, since: since, now: now)
         case .finished:
             holdAll(now: now)
+            publishState()
             return false
         }
+        publishState()
         status.publishTick(episode: episode, step: step, phase: phase)
         return true
+    }
+
+    /// The operator-facing state of the run.
+    private func publishState() {
+        if control.isPaused && phase != .finished && phase != .estopped {
+            status.publish(state: .paused, pauseCause: selfPause ?? .operatorRequest, faultDetail: selfPauseDetail)
+            return
+        }
+        switch phase {
+        case .connecting: status.publish(state: .starting)
+        case .reset: status.publish(state: operatorReset ? .resetting : .running)
+        case .settle, .episode: status.publish(state: stopRequested || control.stopAfterEpisode ? .stopping : .running)
+        case .estopped: status.publish(state: .estopped)
+        case let .recovering(kind, _): status.publish(state: .faulted, faultDetail: kind.rawValue)
+        case .finished: status.publish(state: .finished)
+        }
+    }
+
+    // MARK: Operator reset
+
+    /// Answers a `pld reset`: refuses while a gate fails, else aborts a running episode, clears
+    /// the e-stop latch and starts the reset procedure.
+    private func answerReset(_ ticket: UInt64, tick: UInt64, now: UInt64) {
+        if phase == .finished || stopRequested { return control.answerReset(ticket, .finishing) }
+        if let failing = failingGate() { return control.answerReset(ticket, .gateFailed(index: failing)) }
+        if phase == .episode { endEpisode(now: now, outcome: .aborted(.operatorReset)) }
+        status.count(.manualResets)
+        consecutiveFaults = 0
+        backoffTicks = faults.backoffTicks
+        if selfPause != nil { control.setPaused(false); selfPause = nil }
+        egress.clearLatch()
+        holdAll(now: now)
+        if reset == nil {
+            control.answerReset(ticket, .noProcedure)
+            beginSettle(tick: tick)
+        } else {
+            control.answerReset(ticket, .accepted)
+            beginReset(tick: tick)
+            operatorReset = true
+        }
+    }
+
+    /// Index of the first `reset.gates` entry that does not hold, nil when all hold.
+    private func failingGate() -> Int? {
+        guard let gates = reset?.gates else { return nil }
+        for (index, gate) in gates.enumerated() where !gateHolds(gate) { return index }
+        return nil
+    }
+
+    private func gateHolds(_ gate: GateCondition) -> Bool {
+        let armIndex = gate.arm.flatMap { name in armConfigs.firstIndex { $0.name == name } }
+        switch gate.kind {
+        case .gripperOpen, .gripperClosed, .gripperEmpty, .gripperHolding:
+            guard let a = armIndex, states[a].hasState else { return false }
+            let position = states[a].gripperPosition
+            let commandedClosed = lastGripperSent[min(a, 3)] >= 0.5
+            // Closing on an object stops between open and closed: that is "holding".
+            let holding = commandedClosed && position > 0.1 && position < 0.9
+            switch gate.kind {
+            case .gripperOpen: return position < 0.1
+            case .gripperClosed: return position >= 0.9
+            case .gripperHolding: return holding
+            default: return !holding
+            }
+        case .jointsNear:
+            guard let a = armIndex, let target = gate.jointsRad, states[a].hasState else { return false }
+            let tolerance = gate.toleranceRad ?? 0.05
+            for j in 0..<min(target.count, states[a].jointCount) where abs(states[a].q[j] - target[j]) > tolerance { return false }
+            return true
+        case .classifierBelow, .classifierAbove:
+            // Only the success classifier runs before the stage machine lands; another name
+            // cannot be evaluated, so the gate refuses (safe default).
+            guard let success, let threshold = gate.threshold, gate.classifier == success.name else { return false }
+            let score = success.score(observedValue)
+            return gate.kind == .classifierBelow ? score < threshold : score >= threshold
+        }
+    }
+
+    // MARK: Faults: detect during an episode, hold, recover
+
+    private func resetFaultWatch(tick: UInt64) {
+        staleRun = 0
+        stallRun = 0
+        for c in 0..<faults.watchedCameras.count {
+            cameraSequence[c] = sensors.newestSequence(camera: faults.watchedCameras[c])
+            cameraChangedTick[c] = tick
+        }
+    }
+
+    /// A link that has failed for longer than its grace period, or nil.
+    private func detectFault(tick: UInt64) -> FaultKind? {
+        staleRun = allArmsFresh ? 0 : staleRun + 1
+        if staleRun > faults.staleStateTicks { return .driver }
+        if stallRun > faults.policyStallTicks { return .policy }
+        for c in 0..<faults.watchedCameras.count {
+            let sequence = sensors.newestSequence(camera: faults.watchedCameras[c])
+            if sequence != cameraSequence[c] {
+                cameraSequence[c] = sequence
+                cameraChangedTick[c] = tick
+            } else if tick &- cameraChangedTick[c] > faults.cameraFreezeTicks {
+                return .camera
+            }
+        }
+        return nil
+    }
+
+    private func beginRecovery(_ fault: FaultKind, tick: UInt64, now: UInt64) {
+        let reason: EpisodeOutcome.AbortReason = switch fault {
+        case .driver: .driverLost
+        case .policy: .policyLost
+        case .camera: .cameraFrozen
+        }
+        status.count(fault == .driver ? .faultsDriver : fault == .policy ? .faultsPolicy : .faultsCamera)
+        endEpisode(now: now, outcome: .aborted(reason))
+        consecutiveFaults += 1
+        phase = .recovering(fault, sinceTick: tick)
+        if consecutiveFaults >= faults.maxConsecutiveFaults {
+            // Repeated failures: stop trying by ourselves and say why (status, live view).
+            selfPause = .repeatedFaults
+            selfPauseDetail = fault.rawValue
+            control.setPaused(true)
+        }
+    }
+
+    /// Holds until the failed link is healthy and the back-off (doubling per consecutive fault,
+    /// capped) has passed, then resets and continues.
+    private func recoverTick(_ kind: FaultKind, tick: UInt64, since: UInt64, now: UInt64) {
+        holdAll(now: now)
+        guard tick &- since >= backoffTicks else { return }
+        var healthy = allArmsFresh
+        if kind == .camera {
+            for c in 0..<faults.watchedCameras.count
+            where sensors.newestSequence(camera: faults.watchedCameras[c]) == cameraSequence[c] { healthy = false }
+        }
+        guard healthy else { return }
+        backoffTicks = min(backoffTicks * 2, faults.maxBackoffTicks)
+        reset == nil ? beginSettle(tick: tick) : beginReset(tick: tick)
     }
 
     // MARK: Stages shared by every phase
@@ -262,7 +485,10 @@ final class TickPipeline: @unchecked Sendable {
                 states[i] = state
             }
         }
-        for i in 0..<states.count { statesArray[i] = states[i] }
+        for i in 0..<states.count {
+            statesArray[i] = states[i]
+            status.publishArm(i, receivedAtNanos: states[i].receivedAtNanos, stale: !states[i].hasState || states[i].isStale)
+        }
     }
 
     private func readFeatures() {
@@ -303,6 +529,18 @@ final class TickPipeline: @unchecked Sendable {
 
     private func resetTick(tick: UInt64, startedAt: UInt64, now: UInt64) {
         guard let reset else { return beginSettle(tick: tick) }
+        // Never move on a stale state (a driver restarting mid-reset): hold, and start the
+        // move again from the joints measured once the state is fresh.
+        guard allArmsFresh else {
+            holdAll(now: now)
+            resetNeedsReseed = true
+            phase = .reset(startedAtTick: tick)
+            return
+        }
+        if resetNeedsReseed {
+            resetNeedsReseed = false
+            return beginReset(tick: tick)
+        }
         let maxStep = reset.maxJointSpeedRadPerS * periodS
         var arrived = true
         let elapsed = tick &- startedAt
@@ -373,12 +611,13 @@ final class TickPipeline: @unchecked Sendable {
                 }
             }
         }
-        if !allArmsFresh { ready = false }
-        if ready || tick &- startedAt > settleTimeoutTicks { beginEpisode(tick: tick, now: now) }
+        // An episode never starts on a stale arm, whatever the timeout says.
+        if allArmsFresh && (ready || tick &- startedAt > settleTimeoutTicks) { beginEpisode(tick: tick, now: now) }
     }
 
     private func beginEpisode(tick: UInt64, now: UInt64) {
         if let episodeLimit, episode >= episodeLimit { phase = .finished; return }
+        if control.stopAfterEpisode { phase = .finished; return }
         if let deadlineNanos, now >= deadlineNanos { phase = .finished; return }
         if let recorder {
             if recorder.hasFailed { phase = .finished; return }
@@ -398,6 +637,8 @@ final class TickPipeline: @unchecked Sendable {
         episodeSafetyEvents = 0
         episodeResidualSteps = 0
         episodeDroppedSteps = 0
+        operatorReset = false
+        resetFaultWatch(tick: tick)
         previousSafety = safety.holding
         startExecutedAction()
         status.beginEpisode(index, handoffStep: handoffStep)
@@ -419,6 +660,7 @@ final class TickPipeline: @unchecked Sendable {
         if decision.shouldRequest && !requestChunk(tick: tick, now: now) { scheduler.cancelRequest() }
         mark = stageTimings.record(.base, since: mark)
         guard decision.stall == nil else {
+            stallRun += 1
             episodeStalls += 1
             status.count(.policyStalls)
             holdAll(now: now)
@@ -432,6 +674,7 @@ final class TickPipeline: @unchecked Sendable {
             return
         }
         baseAction = decision.action
+        stallRun = 0
         // Residual: a_δ = ξ·tanh(μ(s, a_b) [+ σε]) once the handoff step is reached, else 0.
         let residualActive = handoffStep.map { step >= $0 } ?? false
         if residualActive {
@@ -509,11 +752,15 @@ final class TickPipeline: @unchecked Sendable {
             _ = recorder.push(.close(closing))
         }
         if !episodeResults.push(result) { status.count(.resultsDropped) }
-        status.endEpisode(success: outcome == .success)
+        let completed = outcome == .success || outcome == .timeout || outcome == .aborted(.operatorFailure)
+        status.endEpisode(success: outcome == .success, completed: completed)
         episode += 1
         step = 0
-        if case .aborted = outcome {
-            phase = .finished
+        if completed { consecutiveFaults = 0; backoffTicks = faults.backoffTicks }
+        // The caller moves an aborted episode on (e-stop, recovery, finish, operator reset);
+        // a completed one resets and continues.
+        if !completed {
+            phase = .settle(startedAtTick: currentTick)
         } else if let reset, reset.betweenEpisodes {
             beginReset(tick: currentTick)
         } else {

@@ -35,7 +35,10 @@ public nonisolated enum PLDRunState: SwiftProtobuf.Enum, Swift.CaseIterable {
   case estopped // = 4
   case resetting // = 5
   case stopping // = 6
+
+  /// a link failed; holding until it recovers
   case faulted // = 7
+  case finished // = 8
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -52,6 +55,7 @@ public nonisolated enum PLDRunState: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 5: self = .resetting
     case 6: self = .stopping
     case 7: self = .faulted
+    case 8: self = .finished
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -66,6 +70,7 @@ public nonisolated enum PLDRunState: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .resetting: return 5
     case .stopping: return 6
     case .faulted: return 7
+    case .finished: return 8
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -80,6 +85,7 @@ public nonisolated enum PLDRunState: SwiftProtobuf.Enum, Swift.CaseIterable {
     .resetting,
     .stopping,
     .faulted,
+    .finished,
   ]
 
 }
@@ -192,6 +198,12 @@ public nonisolated struct PLDOperatorReply: Sendable {
   public var hasStatus: Bool {self._status != nil}
   /// Clears the value of `status`. Subsequent reads from it will return its default value.
   public mutating func clearStatus() {self._status = nil}
+
+  /// CLOCK_MONOTONIC of the run's host, ns: when the command was read off the socket, and (e-stop)
+  /// when the last hold command was handed to the arms' sockets (0 when none was sent).
+  public var receivedMonotonicNs: Int64 = 0
+
+  public var holdsSentMonotonicNs: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -360,6 +372,50 @@ public nonisolated struct PLDRunStatus: @unchecked Sendable {
     set {_uniqueStorage()._lastEvent = newValue}
   }
 
+  /// why the run is paused (operator, repeated faults, …)
+  public var pauseReason: String {
+    get {_storage._pauseReason}
+    set {_uniqueStorage()._pauseReason = newValue}
+  }
+
+  /// faults by kind (their sum is `faults`)
+  public var faultsDriver: UInt64 {
+    get {_storage._faultsDriver}
+    set {_uniqueStorage()._faultsDriver = newValue}
+  }
+
+  public var faultsPolicy: UInt64 {
+    get {_storage._faultsPolicy}
+    set {_uniqueStorage()._faultsPolicy = newValue}
+  }
+
+  public var faultsCamera: UInt64 {
+    get {_storage._faultsCamera}
+    set {_uniqueStorage()._faultsCamera = newValue}
+  }
+
+  /// where episodes and the report go ("" when not recording)
+  public var runDirectory: String {
+    get {_storage._runDirectory}
+    set {_uniqueStorage()._runDirectory = newValue}
+  }
+
+  public var recorderDroppedSteps: UInt64 {
+    get {_storage._recorderDroppedSteps}
+    set {_uniqueStorage()._recorderDroppedSteps = newValue}
+  }
+
+  public var episodesAborted: UInt64 {
+    get {_storage._episodesAborted}
+    set {_uniqueStorage()._episodesAborted = newValue}
+  }
+
+  /// where this stream is published (for `status --watch`)
+  public var statusEndpoint: String {
+    get {_storage._statusEndpoint}
+    set {_uniqueStorage()._statusEndpoint = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -372,7 +428,7 @@ public nonisolated struct PLDRunStatus: @unchecked Sendable {
 fileprivate nonisolated let _protobuf_package = "pld"
 
 nonisolated extension PLDRunState: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RUN_STATE_UNSPECIFIED\0\u{1}RUN_STATE_STARTING\0\u{1}RUN_STATE_RUNNING\0\u{1}RUN_STATE_PAUSED\0\u{1}RUN_STATE_ESTOPPED\0\u{1}RUN_STATE_RESETTING\0\u{1}RUN_STATE_STOPPING\0\u{1}RUN_STATE_FAULTED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RUN_STATE_UNSPECIFIED\0\u{1}RUN_STATE_STARTING\0\u{1}RUN_STATE_RUNNING\0\u{1}RUN_STATE_PAUSED\0\u{1}RUN_STATE_ESTOPPED\0\u{1}RUN_STATE_RESETTING\0\u{1}RUN_STATE_STOPPING\0\u{1}RUN_STATE_FAULTED\0\u{1}RUN_STATE_FINISHED\0")
 }
 
 nonisolated extension PLDOperatorCommand: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -431,7 +487,7 @@ nonisolated extension PLDOperatorCommand.Kind: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension PLDOperatorReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OperatorReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}accepted\0\u{1}message\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}accepted\0\u{1}message\0\u{1}status\0\u{3}received_monotonic_ns\0\u{3}holds_sent_monotonic_ns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -443,6 +499,8 @@ nonisolated extension PLDOperatorReply: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 2: try { try decoder.decodeSingularBoolField(value: &self.accepted) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._status) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.receivedMonotonicNs) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.holdsSentMonotonicNs) }()
       default: break
       }
     }
@@ -465,6 +523,12 @@ nonisolated extension PLDOperatorReply: SwiftProtobuf.Message, SwiftProtobuf._Me
     try { if let v = self._status {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    if self.receivedMonotonicNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.receivedMonotonicNs, fieldNumber: 5)
+    }
+    if self.holdsSentMonotonicNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.holdsSentMonotonicNs, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -473,6 +537,8 @@ nonisolated extension PLDOperatorReply: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.accepted != rhs.accepted {return false}
     if lhs.message != rhs.message {return false}
     if lhs._status != rhs._status {return false}
+    if lhs.receivedMonotonicNs != rhs.receivedMonotonicNs {return false}
+    if lhs.holdsSentMonotonicNs != rhs.holdsSentMonotonicNs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -575,7 +641,7 @@ nonisolated extension PLDTickTiming: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension PLDRunStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}time_unix_ns\0\u{1}state\0\u{3}config_name\0\u{1}episode\0\u{3}episode_step\0\u{3}episode_max_steps\0\u{3}handoff_step\0\u{3}stage_index\0\u{3}stage_name\0\u{3}success_rate_last_50\0\u{3}episodes_done\0\u{1}successes\0\u{1}tick\0\u{1}links\0\u{1}interventions\0\u{3}manual_resets\0\u{1}estops\0\u{1}faults\0\u{3}safety_events\0\u{3}policy_stalls\0\u{3}last_event\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}time_unix_ns\0\u{1}state\0\u{3}config_name\0\u{1}episode\0\u{3}episode_step\0\u{3}episode_max_steps\0\u{3}handoff_step\0\u{3}stage_index\0\u{3}stage_name\0\u{3}success_rate_last_50\0\u{3}episodes_done\0\u{1}successes\0\u{1}tick\0\u{1}links\0\u{1}interventions\0\u{3}manual_resets\0\u{1}estops\0\u{1}faults\0\u{3}safety_events\0\u{3}policy_stalls\0\u{3}last_event\0\u{3}pause_reason\0\u{3}faults_driver\0\u{3}faults_policy\0\u{3}faults_camera\0\u{3}run_directory\0\u{3}recorder_dropped_steps\0\u{3}episodes_aborted\0\u{3}status_endpoint\0")
 
   fileprivate class _StorageClass {
     var _protocolVersion: UInt32 = 0
@@ -600,6 +666,14 @@ nonisolated extension PLDRunStatus: SwiftProtobuf.Message, SwiftProtobuf._Messag
     var _safetyEvents: UInt64 = 0
     var _policyStalls: UInt64 = 0
     var _lastEvent: String = String()
+    var _pauseReason: String = String()
+    var _faultsDriver: UInt64 = 0
+    var _faultsPolicy: UInt64 = 0
+    var _faultsCamera: UInt64 = 0
+    var _runDirectory: String = String()
+    var _recorderDroppedSteps: UInt64 = 0
+    var _episodesAborted: UInt64 = 0
+    var _statusEndpoint: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -632,6 +706,14 @@ nonisolated extension PLDRunStatus: SwiftProtobuf.Message, SwiftProtobuf._Messag
       _safetyEvents = source._safetyEvents
       _policyStalls = source._policyStalls
       _lastEvent = source._lastEvent
+      _pauseReason = source._pauseReason
+      _faultsDriver = source._faultsDriver
+      _faultsPolicy = source._faultsPolicy
+      _faultsCamera = source._faultsCamera
+      _runDirectory = source._runDirectory
+      _recorderDroppedSteps = source._recorderDroppedSteps
+      _episodesAborted = source._episodesAborted
+      _statusEndpoint = source._statusEndpoint
     }
   }
 
@@ -672,6 +754,14 @@ nonisolated extension PLDRunStatus: SwiftProtobuf.Message, SwiftProtobuf._Messag
         case 20: try { try decoder.decodeSingularUInt64Field(value: &_storage._safetyEvents) }()
         case 21: try { try decoder.decodeSingularUInt64Field(value: &_storage._policyStalls) }()
         case 22: try { try decoder.decodeSingularStringField(value: &_storage._lastEvent) }()
+        case 23: try { try decoder.decodeSingularStringField(value: &_storage._pauseReason) }()
+        case 24: try { try decoder.decodeSingularUInt64Field(value: &_storage._faultsDriver) }()
+        case 25: try { try decoder.decodeSingularUInt64Field(value: &_storage._faultsPolicy) }()
+        case 26: try { try decoder.decodeSingularUInt64Field(value: &_storage._faultsCamera) }()
+        case 27: try { try decoder.decodeSingularStringField(value: &_storage._runDirectory) }()
+        case 28: try { try decoder.decodeSingularUInt64Field(value: &_storage._recorderDroppedSteps) }()
+        case 29: try { try decoder.decodeSingularUInt64Field(value: &_storage._episodesAborted) }()
+        case 30: try { try decoder.decodeSingularStringField(value: &_storage._statusEndpoint) }()
         default: break
         }
       }
@@ -750,6 +840,30 @@ nonisolated extension PLDRunStatus: SwiftProtobuf.Message, SwiftProtobuf._Messag
       if !_storage._lastEvent.isEmpty {
         try visitor.visitSingularStringField(value: _storage._lastEvent, fieldNumber: 22)
       }
+      if !_storage._pauseReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._pauseReason, fieldNumber: 23)
+      }
+      if _storage._faultsDriver != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._faultsDriver, fieldNumber: 24)
+      }
+      if _storage._faultsPolicy != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._faultsPolicy, fieldNumber: 25)
+      }
+      if _storage._faultsCamera != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._faultsCamera, fieldNumber: 26)
+      }
+      if !_storage._runDirectory.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._runDirectory, fieldNumber: 27)
+      }
+      if _storage._recorderDroppedSteps != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._recorderDroppedSteps, fieldNumber: 28)
+      }
+      if _storage._episodesAborted != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._episodesAborted, fieldNumber: 29)
+      }
+      if !_storage._statusEndpoint.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._statusEndpoint, fieldNumber: 30)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -781,6 +895,14 @@ nonisolated extension PLDRunStatus: SwiftProtobuf.Message, SwiftProtobuf._Messag
         if _storage._safetyEvents != rhs_storage._safetyEvents {return false}
         if _storage._policyStalls != rhs_storage._policyStalls {return false}
         if _storage._lastEvent != rhs_storage._lastEvent {return false}
+        if _storage._pauseReason != rhs_storage._pauseReason {return false}
+        if _storage._faultsDriver != rhs_storage._faultsDriver {return false}
+        if _storage._faultsPolicy != rhs_storage._faultsPolicy {return false}
+        if _storage._faultsCamera != rhs_storage._faultsCamera {return false}
+        if _storage._runDirectory != rhs_storage._runDirectory {return false}
+        if _storage._recorderDroppedSteps != rhs_storage._recorderDroppedSteps {return false}
+        if _storage._episodesAborted != rhs_storage._episodesAborted {return false}
+        if _storage._statusEndpoint != rhs_storage._statusEndpoint {return false}
         return true
       }
       if !storagesAreEqual {return false}

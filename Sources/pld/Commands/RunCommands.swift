@@ -284,6 +284,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not record episodes (overrides recording.enabled).")
     var noRecord = false
 
+    @Flag(help: "Do not write the run report (run_summary.json, report.md, plots) to the run directory.")
+    var noReport = false
+
+    // Tests only: SIGUSR2 stalls the control thread this long (see RunOptions).
+    @Option(name: .customLong("test-stall-on-sigusr2"), help: .hidden)
+    var testStallMilliseconds: Int?
+
     func validate() throws {
         if episodes != nil && duration != nil {
             throw ValidationError("give --episodes or --duration, not both")
@@ -299,11 +306,28 @@ struct Run: ParsableCommand {
         options.speed = speed
         options.outDirectory = out
         options.record = !noRecord
-        options.log = { printError("pld run: \($0)") }
-        let summary = try runEpisodes(configPath: config, options: options) { result, robot in
-            printOut(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+        options.testStallMillisecondsOnSIGUSR2 = testStallMilliseconds
+        // The live view when this is a terminal (and not --no-tui); plain lines otherwise.
+        let liveView = !noTui && LiveView.terminalAttached ? LiveView() : nil
+        if let liveView {
+            options.log = { liveView.log($0) }
+        } else {
+            options.log = { printError("pld run: \($0)") }
         }
+        var configName = ""
+        let summary = try runEpisodes(configPath: config, options: options, liveView: liveView) { result, robot in
+            configName = robot.name
+            if liveView == nil {
+                printOut(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+            }
+        }
+        if let liveView { liveView.printLog() }
         for line in summaryLines(summary) { printOut(line) }
+        if !noReport, let directory = summary.recording?.directory ?? out {
+            writeRunReport(summary, configName: configName.isEmpty ? (config as NSString).lastPathComponent : configName, directory: directory) {
+                printError("pld run: \($0)")
+            }
+        }
         if let failure = summary.recording?.failure {
             printError("pld run: \(failure)")
             throw ExitCode.failure
@@ -313,7 +337,7 @@ struct Run: ParsableCommand {
 
 /// Builds a run, stops it on SIGINT/SIGTERM, and returns its summary; one-line errors exit 1.
 func runEpisodes(
-    configPath: String, options: RunOptions, onEpisode: (EpisodeResult, RobotConfig) -> Void
+    configPath: String, options: RunOptions, liveView: LiveView? = nil, onEpisode: (EpisodeResult, RobotConfig) -> Void
 ) throws -> RunSummary {
     let run: RobotRun
     do {
@@ -324,6 +348,8 @@ func runEpisodes(
     }
     let stopper = SignalStopper { run.requestStop() }
     defer { stopper.cancel() }
+    liveView?.start(run)
+    defer { liveView?.stop() }
     return run.run { onEpisode($0, run.config) }
 }
 

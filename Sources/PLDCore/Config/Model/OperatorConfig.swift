@@ -47,13 +47,16 @@ public struct OperatorConfig: Codable, Sendable, Equatable {
     public var statusEndpoint = OperatorEndpoint.localDefault
     /// Required when either endpoint is TCP.
     public var curve: CurveKeysConfig?
-    /// When set, the run pauses (holding the arms) unless some terminal has sent a command or
-    /// heartbeat within this long, s. Absent = no dead-man check.
+    /// When set, the e-stop latch is raised unless some terminal has sent a command (any,
+    /// including `status`; `pld status --watch` sends one a second) within this long, s.
+    /// Absent = no dead-man check.
     public var deadmanTimeoutS: Double?
     /// Prometheus-style metrics over HTTP on this port. Absent = off.
     public var metricsPort: Int?
     /// RunStatus messages per second on the status stream. Default 4.
     public var statusRateHz = 4.0
+    /// How an autonomous run treats failing links during an episode.
+    public var faults = FaultRecoveryConfig()
 
     public init() {}
 
@@ -66,6 +69,7 @@ public struct OperatorConfig: Codable, Sendable, Equatable {
         deadmanTimeoutS = try c.optional(.deadmanTimeoutS)
         metricsPort = try c.optional(.metricsPort)
         statusRateHz = try c.value(.statusRateHz, default: statusRateHz)
+        faults = try c.value(.faults, default: faults)
     }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
@@ -87,6 +91,53 @@ public struct OperatorConfig: Codable, Sendable, Equatable {
         if let deadmanTimeoutS { v.range(deadmanTimeoutS, .leftOpen(0, 600), path["deadman_timeout_s"], unit: "s") }
         if let metricsPort { v.range(metricsPort, .closed(1024, 65535), path["metrics_port"]) }
         v.range(statusRateHz, .leftOpen(0, 100), path["status_rate_hz"], unit: "Hz")
+        faults.validate(at: path["faults"], into: &v)
+    }
+}
+
+/// When a failing link ends an episode, and how the run recovers: the episode is closed as
+/// aborted with the reason, every arm holds, and once the link is healthy again and the
+/// back-off has passed, the run resets and starts the next episode. Times are scaled by
+/// `--speed` like every other timeout.
+public struct FaultRecoveryConfig: Codable, Sendable, Equatable {
+    /// An arm's state stale this long (beyond the link's own staleness limit) is a driver
+    /// fault, s. Default 0.5.
+    public var driverStaleS = 0.5
+    /// The base policy stalled (no usable chunk) this long is a policy fault, s. Default 3.
+    public var policyStallS = 3.0
+    /// A camera that the run reads delivered no new frame for this long is a camera fault, s.
+    /// Default 1.
+    public var cameraFreezeS = 1.0
+    /// Hold at least this long after a fault before trying again, s; doubles with each fault
+    /// in a row up to `backoff_max_s`. Default 2.
+    public var backoffS = 2.0
+    /// Upper bound of the back-off, s. Default 30.
+    public var backoffMaxS = 30.0
+    /// Episodes in a row ending in a fault before the run pauses itself and says why (an
+    /// operator `resume` or `reset` continues). Default 3.
+    public var maxConsecutive = 3
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        driverStaleS = try c.value(.driverStaleS, default: driverStaleS)
+        policyStallS = try c.value(.policyStallS, default: policyStallS)
+        cameraFreezeS = try c.value(.cameraFreezeS, default: cameraFreezeS)
+        backoffS = try c.value(.backoffS, default: backoffS)
+        backoffMaxS = try c.value(.backoffMaxS, default: backoffMaxS)
+        maxConsecutive = try c.value(.maxConsecutive, default: maxConsecutive)
+    }
+
+    func validate(at path: ConfigPath, into v: inout ConfigValidator) {
+        v.range(driverStaleS, .closed(0, 60), path["driver_stale_s"], unit: "s")
+        v.range(policyStallS, .leftOpen(0, 600), path["policy_stall_s"], unit: "s")
+        v.range(cameraFreezeS, .leftOpen(0, 600), path["camera_freeze_s"], unit: "s")
+        v.range(backoffS, .closed(0, 600), path["backoff_s"], unit: "s")
+        v.range(backoffMaxS, .closed(0, 3600), path["backoff_max_s"], unit: "s")
+        v.check(backoffMaxS >= backoffS, path["backoff_max_s"], "must be at least backoff_s")
+        v.range(maxConsecutive, .closed(1, 1000), path["max_consecutive"])
     }
 }
 
