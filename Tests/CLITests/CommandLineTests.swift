@@ -201,6 +201,10 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         // the configured state_stale e-stop and end the run before 10,000 ticks.
         var text = try String(contentsOfFile: cell.configPath, encoding: .utf8)
         text = text.replacingOccurrences(of: "\n    state_timeout_s: 0.1", with: "\n    state_timeout_s: 0.5")
+        // A slow debug policy worker at 125 Hz stalls; the episode must go on (no policy fault),
+        // so the ticks counted are steady-state episode ticks.
+        text = text.replacingOccurrences(of: "\n    policy_stall_s: 3.0", with: "\n    policy_stall_s: 60.0")
+        text = text.replacingOccurrences(of: "\n    camera_freeze_s: 3.0", with: "\n    camera_freeze_s: 60.0")
         // Recorded without cameras: the tick's share of recording (the TickRecord and its push)
         // is the same with them — it only reads frame sequence numbers — and two video encoders
         // at 125 frames/s would load the machine the other tests share.

@@ -65,6 +65,10 @@ extension AgainstSim {
         // The whole suite runs beside these cells on two cores: a state 0.1 s late would latch
         // the shipped state_stale e-stop and end the run, which is not what these tests test.
         text = text.replacingOccurrences(of: "\n    state_timeout_s: 0.1", with: "\n    state_timeout_s: 0.5")
+        // These cells test the policy link inside one episode (the tick never waits, the arm
+        // holds, the client reconnects): a stall must not end the episode as a policy fault,
+        // which AutonomyAgainstSimTests tests with the shipped threshold.
+        text = text.replacingOccurrences(of: "\n    policy_stall_s: 3.0", with: "\n    policy_stall_s: 60.0")
         try text.write(toFile: cell.configPath, atomically: true, encoding: .utf8)
         let config = try RobotConfig.load(path: cell.configPath)
         try #require(config.policy.chunks.executeSteps == 20)
