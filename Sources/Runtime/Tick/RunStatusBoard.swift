@@ -43,10 +43,14 @@ public final class RunStatusBoard: @unchecked Sendable {
     private let armStale = UnsafeMutablePointer<Atomic<Bool>>.allocate(capacity: 4)
     private let rollingSuccessBits = Atomic<UInt64>(0)
     private let rollingCountValue = Atomic<Int>(0)
-    /// Control thread only: the last `rollingWindow` outcomes (true = success).
-    private var window = InlineArray<50, Bool>(repeating: false)
+    /// Control thread only: the last `rollingWindow` outcomes, bit i = slot i (1 = success).
+    /// A plain integer rather than an `InlineArray`: a debug build instantiates the generic
+    /// array's metadata on first write — a heap allocation on the control thread at the first
+    /// episode end (caught by `aSteadyStateTickAllocatesNothingOverTenThousandTicks`).
+    private var windowBits: UInt64 = 0
     private var windowNext = 0
     private var windowCount = 0
+    /// At most 64 (one bit per outcome in `windowBits`).
     public static let rollingWindow = 50
 
     public init() {
@@ -100,11 +104,12 @@ public final class RunStatusBoard: @unchecked Sendable {
         if success { count(.successes) }
         if !completed { count(.episodesAborted); return }
         // Control thread only (the window is its state); readers see the published rate.
-        window[windowNext] = success
+        let slot: UInt64 = 1 << UInt64(windowNext)
+        windowBits = success ? windowBits | slot : windowBits & ~slot
         windowNext = (windowNext + 1) % Self.rollingWindow
         windowCount = min(windowCount + 1, Self.rollingWindow)
-        var wins = 0
-        for i in 0..<windowCount where window[i] { wins += 1 }
+        // Slots at or past `windowCount` were never written and stay 0.
+        let wins = windowBits.nonzeroBitCount
         rollingSuccessBits.store(Double(Double(wins) / Double(windowCount)).bitPattern, ordering: .relaxed)
         rollingCountValue.store(windowCount, ordering: .relaxed)
     }
