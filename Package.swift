@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "TestSupport", "pld"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "PLDCore", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "PLDCore", "Policies", "TestSupport"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "PLDCore", "TestSupport"]),
         .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),

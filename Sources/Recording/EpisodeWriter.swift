@@ -192,7 +192,8 @@ final class EpisodeWriter {
             commandHold.add(command.hold ? 1 : 0)
         }
         for (f, feature) in layout.features.enumerated() {
-            for k in 0..<feature.dims { features[f].add(r.features[f * recordFeatureStride + k]) }
+            let offset = layout.featureOffsets[f]
+            for k in 0..<feature.dims { features[f].add(r.features[offset + k]) }
         }
         for d in 0..<layout.actionWidth {
             action.add(r.executedAction[d])

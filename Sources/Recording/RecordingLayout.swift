@@ -54,6 +54,8 @@ public struct RecordingLayout: Sendable {
     public var actionNames: [String]
     public var cameras: [Camera]
     public var features: [Feature]
+    /// Where each feature stream starts in `TickRecord.features` (prefix sums of dims).
+    public var featureOffsets: [Int] { FeatureLimits.offsets(dims: features.map(\.dims)) }
     public var classifierNames: [String]
     /// Names of the safety chain's event kinds and stages, by the indices in
     /// `RecordedSafetyEvent`.
@@ -70,11 +72,12 @@ public struct RecordingLayout: Sendable {
     ) throws(RecordingError) {
         guard (1...recordMaxArms).contains(arms.count) else { throw RecordingError("recording: \(arms.count) arms; at most \(recordMaxArms)") }
         guard cameras.count <= recordMaxCameras else { throw RecordingError("recording: \(cameras.count) cameras; at most \(recordMaxCameras)") }
-        guard features.count <= recordFeatureValues / recordFeatureStride else {
-            throw RecordingError("recording: \(features.count) feature streams; at most \(recordFeatureValues / recordFeatureStride)")
+        guard features.count <= FeatureLimits.streams else {
+            throw RecordingError("recording: \(features.count) feature streams; at most \(FeatureLimits.streams)")
         }
-        for feature in features where !(1...recordFeatureStride).contains(feature.dims) {
-            throw RecordingError("recording: feature \(feature.name) has \(feature.dims) values; 1...\(recordFeatureStride) are recorded")
+        let featureValues = features.reduce(0) { $0 + $1.dims }
+        guard features.allSatisfy({ $0.dims >= 1 }), featureValues <= recordFeatureValues else {
+            throw RecordingError("recording: the feature streams carry \(featureValues) values; 1...\(recordFeatureValues) in total are recorded")
         }
         guard classifierNames.count <= recordMaxClassifiers else {
             throw RecordingError("recording: \(classifierNames.count) classifiers; at most \(recordMaxClassifiers)")

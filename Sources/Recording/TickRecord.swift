@@ -6,9 +6,9 @@ public let recordMaxArms = 4
 public let recordMaxCameras = 8
 public let recordMaxClassifiers = 8
 public let recordMaxSafetyEvents = 64
-/// Feature values per record: 8 streams × 32 values, as the control thread's feature snapshot.
-public let recordFeatureValues = 256
-public let recordFeatureStride = 32
+/// Feature values per record, packed stream after stream as the control thread's feature
+/// snapshot (`FeatureLimits`).
+public let recordFeatureValues = FeatureLimits.values
 /// The camera sequence of "no frame yet" (camera nodes number frames from 0).
 public let noFrameSequence = UInt64.max
 
@@ -69,8 +69,8 @@ public struct TickRecord: Sendable {
     /// Monotonic wake time of the tick, ns.
     public var tickNanos: UInt64 = 0
     public var arms = InlineArray<4, RecordedArm>(repeating: RecordedArm())
-    /// Feature stream f's values at `[f * recordFeatureStride + i]`.
-    public var features = InlineArray<256, Double>(repeating: 0)
+    /// Feature stream f's values at `[RecordingLayout.featureOffsets[f] + i]` (packed).
+    public var features = InlineArray<512, Double>(repeating: 0)
     /// Sequence number of each recorded camera's frame current at the tick
     /// (`noFrameSequence`: none yet), in `RecordingLayout.cameras` order.
     public var cameraSequences = InlineArray<8, UInt64>(repeating: noFrameSequence)

@@ -94,7 +94,7 @@ let rangeRuleCases: [ErrorCase] = {
         ErrorCase(name: "home gripper", edits: [Edit("{arm: yam, joints_rad: [0, 1, 1, 0, 0, 0]}\n", "{arm: yam, joints_rad: [0, 1, 1, 0, 0, 0], gripper: -1}\n")],
                   path: "reset.home[1].gripper", message: "must be in [0, 1]", lineOf: "gripper: -1"),
         ErrorCase(name: "classifier remote timeout", edits: [Edit("    kind: rules\n    rules:\n      - {source: feature.block_pose, index: 2, op: gt, value: 0.1}\n",
-                                                                  "    kind: remote\n    url: http://10.0.0.9:8500/score\n    inputs: [camera.wrist]\n    timeout_s: 60\n")],
+                                                                  "    kind: remote\n    endpoint: tcp://10.0.0.9:8500\n    inputs: [camera.wrist]\n    timeout_s: 60\n")],
                   path: "classifiers[0].timeout_s", message: "must be in (0, 30] s", lineOf: "timeout_s: 60"),
         ErrorCase(name: "output dir", edits: [Edit("  cameras: [wrist]\n", "  cameras: [wrist]\n  output_dir: ''\n")],
                   path: "recording.output_dir", message: "must not be empty", lineOf: "output_dir"),

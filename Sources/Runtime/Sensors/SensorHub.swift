@@ -34,6 +34,8 @@ public final class SensorHub: @unchecked Sendable {
     public let featureNames: [String]
     private let cameras: [CameraFeed]
     private let features: [FeatureFeed]
+    /// Declared width of each feature stream.
+    private let featureDims: [Int]
     private let images = Mutex<[String: DecodedImage]>([:])
     private let cameraStatus = Mutex<[String: (frozen: Bool, refused: Int)]>([:])
     public let featureBuffer: TripleBuffer<FeatureSnapshot>
@@ -51,7 +53,8 @@ public final class SensorHub: @unchecked Sendable {
     public init(
         cameras: [CameraConfig], features: [FeatureConfig], context: Context, timeScale: Double = 1, frameHistory: Int = 0
     ) throws(DriverError) {
-        precondition(features.count <= featureSnapshotMaxFeatures, "at most \(featureSnapshotMaxFeatures) feature streams")
+        precondition(features.count <= FeatureLimits.streams && features.reduce(0, { $0 + $1.dims }) <= FeatureLimits.values,
+                     "config validation bounds the feature streams (FeatureLimits)")
         var cameraOptions = CameraFeed.Options()
         cameraOptions.timeScale = timeScale
         var featureOptions = FeatureFeed.Options()
@@ -60,7 +63,8 @@ public final class SensorHub: @unchecked Sendable {
         self.features = features.map { FeatureFeed(feature: $0, context: context, options: featureOptions) }
         cameraNames = cameras.map(\.name)
         featureNames = features.map(\.name)
-        featureBuffer = TripleBuffer(initial: FeatureSnapshot(featureCount: features.count))
+        featureDims = features.map(\.dims)
+        featureBuffer = TripleBuffer(initial: FeatureSnapshot(dims: features.map(\.dims)))
         self.frameHistory = frameHistory
         newestSequences = .allocate(capacity: max(1, cameras.count))
         for i in 0..<max(1, cameras.count) { (newestSequences + i).initialize(to: Atomic(noFrameSequence)) }
@@ -110,14 +114,16 @@ public final class SensorHub: @unchecked Sendable {
 
     private func run() {
         guard let decoder = try? JPEGDecoder(maxPixels: 4096 * 4096) else { return }
-        var snapshot = FeatureSnapshot(featureCount: features.count)
+        var snapshot = FeatureSnapshot(dims: featureDims)
         while running.load(ordering: .relaxed) {
             let now = monotonicNanos()
             var featuresChanged = false
             for (index, feed) in features.enumerated() where feed.poll(now: now).contains(.newSample) {
                 guard let sample = feed.latest else { continue }
-                let count = min(sample.values.count, featureSnapshotMaxValues)
-                for i in 0..<count { snapshot.values[index * featureSnapshotMaxValues + i] = Double(sample.values[i]) }
+                // The feed refuses messages of another width; the bound is belt and braces.
+                let count = min(sample.values.count, featureDims[index])
+                let offset = snapshot.offsets[index]
+                for i in 0..<count { snapshot.values[offset + i] = Double(sample.values[i]) }
                 snapshot.counts[index] = count
                 snapshot.sequences[index] = sample.sequence
                 snapshot.receivedNanos[index] = sample.receivedAtNanos

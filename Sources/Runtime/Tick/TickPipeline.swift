@@ -207,7 +207,7 @@ final class TickPipeline: @unchecked Sendable {
         _ = states.initialize(from: egress.arms.map(\.state))
         statesArray = egress.arms.map(\.state)
         statesArray.reserveCapacity(armConfigs.count)
-        featureSnapshot = FeatureSnapshot(featureCount: featureCount)
+        featureSnapshot = features.read().value
         previousSafety = safety.holding
         residualInput = .allocate(capacity: max(1, residualSampler.valueCount))
         residualInput.initialize(repeating: 0)
@@ -266,7 +266,13 @@ final class TickPipeline: @unchecked Sendable {
         takeChunks(tick: timing.index)
         mark = stageTimings.record(.read, since: mark)
         let recordingFailed = recorder?.hasFailed ?? false
-        if stopRequested || recordingFailed {
+        // `--duration` ends a run that is waiting — paused (by itself or an operator), e-stopped
+        // or recovering from a fault — too: an unattended run must end and write its report.
+        // A running episode finishes first (`beginEpisode` checks the deadline).
+        var waiting = control.isPaused || phase == .estopped
+        if case .recovering = phase { waiting = true }
+        let outOfTime = waiting && deadlineNanos.map { now >= $0 } == true
+        if stopRequested || recordingFailed || outOfTime {
             // An episode cut short is still closed and recorded, with the reason.
             if phase == .episode {
                 endEpisode(now: now, outcome: .aborted(egress.isLatched ? .estop : recordingFailed ? .recording : .stopped))

@@ -35,7 +35,9 @@ extension RobotConfig {
         }
         add(ConfigPath.root["policy"]["url"], policy.url.host, policy.url.port)
         for (index, classifier) in classifiers.enumerated() {
-            if let url = classifier.url { add(ConfigPath.root["classifiers"][index]["url"], url.host, url.port) }
+            if let endpoint = classifier.endpoint, endpoint.transport == .tcp {
+                add(ConfigPath.root["classifiers"][index]["endpoint"], endpoint.host, endpoint.port)
+            }
         }
         for (key, endpoint) in [("control_endpoint", `operator`.controlEndpoint), ("status_endpoint", `operator`.statusEndpoint)] {
             if case .endpoint(let explicit) = endpoint, explicit.transport == .tcp {

@@ -132,6 +132,13 @@ extension RobotConfig {
             feature.validate(at: ConfigPath.root["features"][index], into: &v)
         }
         v.unique(features.map(\.name), ConfigPath.root["features"], "feature")
+        if features.count > FeatureLimits.streams {
+            v.fail(ConfigPath.root["features"], "\(features.count) feature streams; the runtime carries at most \(FeatureLimits.streams)")
+        }
+        let featureValues = features.reduce(0) { $0 + $1.dims }
+        if featureValues > FeatureLimits.values {
+            v.fail(ConfigPath.root["features"], "the feature streams carry \(featureValues) values in total; the runtime carries at most \(FeatureLimits.values) per tick")
+        }
     }
 
     // MARK: Policy
@@ -224,16 +231,20 @@ extension RobotConfig {
                 let sourcePath = classifierPath["inputs"][sourceIndex]
                 if case .camera(let name) = source { checkCamera(name, sourcePath, &v) } else { checkStateSource(source, sourcePath, &v) }
             }
-            for (ruleIndex, rule) in (classifier.rules ?? []).enumerated() {
-                let rulePath = classifierPath["rules"][ruleIndex]
-                if rule.source.isCamera {
-                    v.fail(rulePath["source"], "rules compare numbers; a camera cannot be a rule source")
-                } else if let dims = checkStateSource(rule.source, rulePath["source"], &v) {
-                    v.range(rule.index, .rightOpen(0, Double(dims)), rulePath["index"])
-                }
-            }
+            validateRules(classifier.rules ?? [], classifierPath["rules"], &v)
         }
         v.unique(classifiers.map(\.name), path, "classifier")
+    }
+
+    private func validateRules(_ rules: [ClassifierRule], _ path: ConfigPath, _ v: inout ConfigValidator) {
+        for (ruleIndex, rule) in rules.enumerated() {
+            let rulePath = path[ruleIndex]
+            if rule.source.isCamera {
+                v.fail(rulePath["source"], "rules compare numbers; a camera cannot be a rule source")
+            } else if let dims = checkStateSource(rule.source, rulePath["source"], &v) {
+                v.range(rule.index, .rightOpen(0, Double(dims)), rulePath["index"])
+            }
+        }
     }
 
     private func validateStages(_ v: inout ConfigValidator) {
@@ -243,7 +254,19 @@ extension RobotConfig {
             let stagePath = path[index]
             stage.validate(at: stagePath, into: &v)
             for (key, trigger) in [("success", stage.success), ("failure", stage.failure)] {
-                if let trigger { checkClassifier(trigger.classifier, stagePath[key]["classifier"], &v) }
+                guard let trigger else { continue }
+                checkClassifier(trigger.classifier, stagePath[key]["classifier"], &v)
+                validateRules(trigger.require, stagePath[key]["require"], &v)
+            }
+            for (waypointIndex, waypoint) in (stage.retryPose ?? []).enumerated() {
+                let waypointPath = stagePath["retry_pose"][waypointIndex]
+                if let arm = checkArm(waypoint.arm, waypointPath["arm"], &v) {
+                    checkJointTarget(waypoint.jointsRad, of: arm, waypointPath["joints_rad"], &v)
+                    checkJointMotionArm(arm, waypointPath["arm"], &v)
+                }
+            }
+            if stage.residualWeightsPath != nil && !residual.enabled {
+                v.fail(stagePath["residual_weights_path"], "the run's residual is disabled (residual.enabled: false)")
             }
             for (key, transition) in [("on_success", stage.onSuccess), ("on_failure", stage.onFailure), ("on_timeout", stage.onTimeout)] {
                 switch transition {
@@ -268,10 +291,17 @@ extension RobotConfig {
                 let waypointPath = stagePath["motion"][waypointIndex]
                 if let arm = checkArm(waypoint.arm, waypointPath["arm"], &v) {
                     checkJointTarget(waypoint.jointsRad, of: arm, waypointPath["joints_rad"], &v)
+                    checkJointMotionArm(arm, waypointPath["arm"], &v)
                 }
             }
         }
+        if stages.count > Self.maxStages {
+            v.fail(path, "\(stages.count) stages; at most \(Self.maxStages) are supported (episode records keep per-stage counts inline)")
+        }
         v.unique(stages.map(\.name), path, "stage")
+        if Set(stages.map(\.name)).count == stages.count {
+            for problem in StageGraph(stages: stages).problems() { v.fail(path[problem.stage], problem.message) }
+        }
         if let success {
             if stages.isEmpty {
                 success.validate(at: ConfigPath.root["success"], into: &v)
@@ -279,6 +309,17 @@ extension RobotConfig {
             } else {
                 v.fail(ConfigPath.root["success"], "only valid without stages (each stage has its own success trigger)")
             }
+        }
+    }
+
+    /// Most stages a task may have (`StageMachine.maxStages`).
+    public static let maxStages = 16
+
+    /// Scripted joint motions inside an episode run on PLD arms: a Franka would have to switch
+    /// its deoxys controller mid-episode, which only the reset between episodes does.
+    private func checkJointMotionArm(_ arm: ArmConfig, _ path: ConfigPath, _ v: inout ConfigValidator) {
+        if arm.kind != .pldArm {
+            v.fail(path, "arm `\(arm.name)` is \(arm.kind.rawValue); scripted motions within an episode need a pld_arm arm (use a `restart` transition to move a Franka home)")
         }
     }
 

@@ -30,6 +30,12 @@ public struct StageConfig: Codable, Sendable, Equatable {
     public var motion: [MotionWaypoint]?
     /// Whether the residual may act in this stage (after the handoff step). Default true.
     public var residual = true
+    /// Residual weights for this stage (PLD trains one specialist per subtask); absent = the
+    /// run's `residual.weights_path`. Same architecture and inputs as the run's residual.
+    public var residualWeightsPath: String?
+    /// Waypoints moved through (under the reset's joint speed limit) before a `retry`
+    /// re-enters this stage: a re-approach pose. Absent = retry from where the arm is.
+    public var retryPose: [MotionWaypoint]?
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +52,8 @@ public struct StageConfig: Codable, Sendable, Equatable {
         gates = try c.value(.gates, default: gates)
         motion = try c.optional(.motion)
         residual = try c.value(.residual, default: residual)
+        residualWeightsPath = try c.optional(.residualWeightsPath)
+        retryPose = try c.optional(.retryPose)
     }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
@@ -56,6 +64,14 @@ public struct StageConfig: Codable, Sendable, Equatable {
         v.range(retries, .closed(0, 100), path["retries"])
         success?.validate(at: path["success"], into: &v)
         failure?.validate(at: path["failure"], into: &v)
+        if let residualWeightsPath {
+            v.check(residualWeightsPath.hasSuffix(".safetensors"), path["residual_weights_path"], "expected a .safetensors file, found \(ScalarText.quoted(residualWeightsPath))")
+        }
+        if let retryPose {
+            v.check(!retryPose.isEmpty, path["retry_pose"], "must list at least one waypoint (omit it to retry from where the arm is)")
+            for (index, waypoint) in retryPose.enumerated() { waypoint.validate(at: path["retry_pose"][index], into: &v) }
+            v.check(retries > 0, path["retry_pose"], "only used by retries; the stage has retries: 0")
+        }
         switch kind {
         case .policy:
             v.check(success != nil, path["success"], "a policy stage needs a success classifier")
@@ -81,12 +97,24 @@ public struct StageTrigger: Codable, Sendable, Equatable {
     public var threshold = 0.75
     /// Default 3.
     public var debounceTicks = 3
+    /// Comparisons over arm or feature values that must hold as well, on the same ticks (the
+    /// proprioceptive check HIL-SERL adds to its classifier, e.g. the gripper closed on
+    /// something). Default [].
+    public var require: [ClassifierRule] = []
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         classifier = try c.required(.classifier)
         threshold = try c.value(.threshold, default: threshold)
         debounceTicks = try c.value(.debounceTicks, default: debounceTicks)
+        require = try c.value(.require, default: require)
+    }
+
+    public init(classifier: String, threshold: Double = 0.75, debounceTicks: Int = 3, require: [ClassifierRule] = []) {
+        self.classifier = classifier
+        self.threshold = threshold
+        self.debounceTicks = debounceTicks
+        self.require = require
     }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
@@ -98,7 +126,8 @@ public struct StageTrigger: Codable, Sendable, Equatable {
 /// Where the stage machine goes next. Written as one word: `next` (the following stage; after
 /// the last stage this is `succeed`), `retry` (re-enter this stage if retries remain, else
 /// `fail`), `succeed` (end the episode as a success), `fail` (end the episode as a failure),
-/// `restart` (run the reset, then start again at the first stage, same episode), or the name
+/// `restart` (run the reset, then start again at the first stage, same episode), `abort` (end
+/// the episode as aborted and end the run: something an operator must look at), or the name
 /// of a stage to jump to.
 public enum StageTransition: ConfigStringConvertible, Hashable, CustomStringConvertible {
     case next
@@ -106,9 +135,10 @@ public enum StageTransition: ConfigStringConvertible, Hashable, CustomStringConv
     case succeed
     case fail
     case restart
+    case abort
     case stage(String)
 
-    public static let reservedWords: Set<String> = ["next", "retry", "succeed", "fail", "restart"]
+    public static let reservedWords: Set<String> = ["next", "retry", "succeed", "fail", "restart", "abort"]
 
     public init(configString text: String) throws(ConfigValueError) {
         switch text {
@@ -117,9 +147,10 @@ public enum StageTransition: ConfigStringConvertible, Hashable, CustomStringConv
         case "succeed": self = .succeed
         case "fail": self = .fail
         case "restart": self = .restart
+        case "abort": self = .abort
         default:
             guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
-                throw ConfigValueError("expected next, retry, succeed, fail, restart or a stage name, found \(ScalarText.quoted(text))")
+                throw ConfigValueError("expected next, retry, succeed, fail, restart, abort or a stage name, found \(ScalarText.quoted(text))")
             }
             self = .stage(text)
         }
@@ -132,6 +163,7 @@ public enum StageTransition: ConfigStringConvertible, Hashable, CustomStringConv
         case .succeed: return "succeed"
         case .fail: return "fail"
         case .restart: return "restart"
+        case .abort: return "abort"
         case .stage(let name): return name
         }
     }
@@ -170,6 +202,16 @@ public struct GateCondition: Codable, Sendable, Equatable {
     public var jointsRad: [Double]?
     /// For joints_near. Default 0.05 rad.
     public var toleranceRad: Double?
+
+    public init(kind: GateKind, arm: String? = nil, classifier: String? = nil, threshold: Double? = nil,
+                jointsRad: [Double]? = nil, toleranceRad: Double? = nil) {
+        self.kind = kind
+        self.arm = arm
+        self.classifier = classifier
+        self.threshold = threshold
+        self.jointsRad = jointsRad
+        self.toleranceRad = toleranceRad
+    }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
         switch kind {
