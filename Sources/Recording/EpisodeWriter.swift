@@ -295,12 +295,20 @@ final class EpisodeWriter {
 
         let success = closing.outcome == .success
         let durationS = Double(closing.durationNanos) / 1e9
+        let stageCount = min(layout.taskStageNames.count, recordMaxStages)
+        let stageStats = (0..<stageCount).map { k in
+            let s = closing.stageStats[k]
+            return IndexEntry.StageStat(
+                name: layout.taskStageNames[k], attempts: Int(s.attempts), successes: Int(s.successes),
+                failures: Int(s.failures), timeouts: Int(s.timeouts), steps: Int(s.steps))
+        }
         var entry = IndexEntry(
             episodeIndex: episode, file: relativePath, length: steps, fps: layout.fps, outcome: closing.outcome.name,
             success: success, abortedReason: closing.abortReason.name, handoffStep: opening.handoffStep,
             residualSteps: closing.residualSteps, stages: stagesSeen.isEmpty ? [0] : stagesSeen, safetyEvents: closing.safetyEvents,
             policyStalls: closing.policyStalls, droppedSteps: closing.droppedSteps, prompt: metadata.prompt, videos: videos,
             startedUnixNs: opening.startedUnixNanos, durationS: durationS, bytes: 0, configHash: metadata.configHash)
+        entry.stageStats = stageStats
         let attributes: [(String, HDF5AttributeValue)] = [
             ("layout", .string("pld-episode/1")),
             ("episode_index", .int64(Int64(episode))),
@@ -327,6 +335,13 @@ final class EpisodeWriter {
             ("camera_names", .strings(layout.cameras.map(\.name))),
             ("feature_names", .strings(layout.features.map(\.name))),
             ("classifier_names", .strings(layout.classifierNames)),
+            ("stage_names", .strings(stageStats.map(\.name))),
+            ("stage_attempts", .int64s(stageStats.map { Int64($0.attempts) })),
+            ("stage_successes", .int64s(stageStats.map { Int64($0.successes) })),
+            ("stage_failures", .int64s(stageStats.map { Int64($0.failures) })),
+            ("stage_timeouts", .int64s(stageStats.map { Int64($0.timeouts) })),
+            ("stage_steps", .int64s(stageStats.map { Int64($0.steps) })),
+            ("final_stage", .int64(Int64(closing.finalStage))),
             ("action_names", .strings(layout.actionNames)),
             ("residual_steps", .int64(Int64(closing.residualSteps))),
             ("policy_stalls", .int64(Int64(closing.policyStalls))),

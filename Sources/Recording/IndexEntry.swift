@@ -24,12 +24,33 @@ public struct IndexEntry: Codable, Sendable, Equatable {
     /// Size of the HDF5 file, bytes.
     public var bytes: Int
     public var configHash: String
+    /// Per task stage: attempts, successes, failures, timeouts and steps (absent in runs
+    /// recorded before stages were counted).
+    public var stageStats: [StageStat]?
+
+    public struct StageStat: Codable, Sendable, Equatable {
+        public var name: String
+        public var attempts: Int
+        public var successes: Int
+        public var failures: Int
+        public var timeouts: Int
+        public var steps: Int
+        public init(name: String, attempts: Int, successes: Int, failures: Int, timeouts: Int, steps: Int) {
+            self.name = name
+            self.attempts = attempts
+            self.successes = successes
+            self.failures = failures
+            self.timeouts = timeouts
+            self.steps = steps
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case episodeIndex = "episode_index", file, length, fps, outcome, success
         case abortedReason = "aborted_reason", handoffStep = "handoff_step", residualSteps = "residual_steps", stages
         case safetyEvents = "safety_events", policyStalls = "policy_stalls", droppedSteps = "dropped_steps", prompt, videos
         case startedUnixNs = "started_unix_ns", durationS = "duration_s", bytes, configHash = "config_hash"
+        case stageStats = "stage_stats"
     }
 
     public init(
@@ -80,6 +101,7 @@ public struct IndexEntry: Codable, Sendable, Equatable {
         try c.encode(durationS, forKey: .durationS)
         try c.encode(bytes, forKey: .bytes)
         try c.encode(configHash, forKey: .configHash)
+        try c.encodeIfPresent(stageStats, forKey: .stageStats)
     }
 
     /// The entry as one JSON line (no newline).

@@ -57,6 +57,8 @@ public struct RecordingLayout: Sendable {
     /// Where each feature stream starts in `TickRecord.features` (prefix sums of dims).
     public var featureOffsets: [Int] { FeatureLimits.offsets(dims: features.map(\.dims)) }
     public var classifierNames: [String]
+    /// The task's stages, in config order (`/stage` indexes it); ["task"] for a single-stage task.
+    public var taskStageNames: [String] = ["task"]
     /// Names of the safety chain's event kinds and stages, by the indices in
     /// `RecordedSafetyEvent`.
     public var safetyKindNames: [String]

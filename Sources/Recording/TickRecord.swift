@@ -100,14 +100,17 @@ public struct TickRecord: Sendable {
 
 /// How an episode ended, as recorded.
 public enum RecordedOutcome: UInt8, Sendable {
-    case success, timeout, aborted
+    /// `failure`: a task stage failed (its failure classifier, a gate, its retries spent).
+    case success, timeout, aborted, failure
 
-    public var name: String { ["success", "timeout", "aborted"][Int(rawValue)] }
+    public var name: String { ["success", "timeout", "aborted", "failure"][Int(rawValue)] }
 }
 
 /// Why an aborted episode was aborted (`index.jsonl` `aborted_reason`).
 public enum RecordedAbortReason: UInt8, Sendable, CaseIterable {
     case none, estop, safety, driverLost, policyLost, stopped, recording, cameraFrozen, operatorReset, operatorFailure
+    /// A stage transition said `abort` (the run ends for an operator to look).
+    case stageAbort
 
     public var name: String? {
         switch self {
@@ -121,6 +124,7 @@ public enum RecordedAbortReason: UInt8, Sendable, CaseIterable {
         case .cameraFrozen: "camera_frozen"
         case .operatorReset: "operator_reset"
         case .operatorFailure: "operator_failure"
+        case .stageAbort: "stage_abort"
         }
     }
 }
@@ -143,6 +147,29 @@ public struct EpisodeOpening: Sendable {
     }
 }
 
+/// One task stage's counts in an episode (the stage machine's, inline).
+public struct RecordedStageStats: Sendable, Equatable {
+    /// Times the stage was entered (first try and retries).
+    public var attempts: Int32 = 0
+    public var successes: Int32 = 0
+    /// Ended by the failure classifier or a gate.
+    public var failures: Int32 = 0
+    public var timeouts: Int32 = 0
+    /// Steps spent in the stage.
+    public var steps: Int32 = 0
+    public init() {}
+    public init(attempts: Int32, successes: Int32, failures: Int32, timeouts: Int32, steps: Int32) {
+        self.attempts = attempts
+        self.successes = successes
+        self.failures = failures
+        self.timeouts = timeouts
+        self.steps = steps
+    }
+}
+
+/// Most task stages an episode record keeps counts for.
+public let recordMaxStages = 16
+
 /// The last message of an episode.
 public struct EpisodeClosing: Sendable {
     public var episode: UInt64
@@ -156,6 +183,10 @@ public struct EpisodeClosing: Sendable {
     public var durationNanos: UInt64
     /// Steps the tick could not queue because the recorder was behind.
     public var droppedSteps: Int
+    /// Per task stage (the first `RecordingLayout.taskStageNames.count` entries are used).
+    public var stageStats = InlineArray<16, RecordedStageStats>(repeating: RecordedStageStats())
+    /// Stage the episode ended in.
+    public var finalStage: Int32 = 0
 
     public init(
         episode: UInt64, outcome: RecordedOutcome, abortReason: RecordedAbortReason, steps: Int, policyStalls: Int,

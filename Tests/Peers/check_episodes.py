@@ -55,6 +55,8 @@ def attr_kind(value):
         return "float"
     if isinstance(value, np.ndarray) and value.dtype == object:
         return "str[]"
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer) and value.ndim == 1:
+        return "int[]"
     return type(value).__name__
 
 
@@ -68,6 +70,8 @@ ATTRS = {
     "residual_steps": "int", "policy_stalls": "int", "safety_events": "int", "dropped_steps": "int",
     "recorder_lagged": "bool", "frames_missing": "int", "started_unix_ns": "int", "duration_s": "float", "speed": "float",
     "index_entry": "str",
+    "stage_names": "str[]", "stage_attempts": "int[]", "stage_successes": "int[]", "stage_failures": "int[]",
+    "stage_timeouts": "int[]", "stage_steps": "int[]", "final_stage": "int",
 }
 
 
@@ -171,14 +175,37 @@ def check_episode(run, entry, problems):
             done = f["/done"][:]
             expect(problems, where, bool(done[-1]) and not bool(done[:-1].any()), "done is not true on exactly the last step")
             active = f["/residual_active"][:]
-            if handoff >= 0:
+            stage_names = list(a["stage_names"])
+            if handoff < 0:
+                expect(problems, where, not bool(active.any()), "residual_active set without a handoff")
+            elif stage_names == ["task"]:
                 expect(problems, where, bool(np.array_equal(active, np.arange(t) >= handoff)), "residual_active ≠ step ≥ handoff")
             else:
-                expect(problems, where, not bool(active.any()), "residual_active set without a handoff")
+                # Stages may keep the residual off (residual: false, scripted motions).
+                expect(problems, where, not bool((active & (np.arange(t) < handoff)).any()), "residual_active before the handoff")
+            stage = f["/stage"][:]
+            expect(problems, where, bool(((stage >= 0) & (stage < len(stage_names))).all()), "/stage outside stage_names")
+            expect(problems, where, 0 <= int(a["final_stage"]) < len(stage_names) and int(stage[-1]) == int(a["final_stage"]),
+                   "final_stage disagrees with /stage")
+            counts = [np.asarray(a[k]) for k in ("stage_attempts", "stage_successes", "stage_failures", "stage_timeouts", "stage_steps")]
+            expect(problems, where, all(len(c) == len(stage_names) for c in counts), "stage_* attributes of another length than stage_names")
+            expect(problems, where, int(counts[4].sum()) <= t, f"stage_steps sum to {int(counts[4].sum())} > length {t}")
+            for k in range(len(stage_names)):
+                expect(problems, where, counts[1][k] + counts[2][k] + counts[3][k] <= counts[0][k],
+                       f"stage {stage_names[k]}: more endings than attempts")
+                seen = bool((stage == k).any())
+                expect(problems, where, seen == (counts[0][k] > 0) or counts[4][k] == 0,
+                       f"stage {stage_names[k]}: /stage and stage_attempts disagree")
+            if entry.get("stage_stats") is not None:
+                expect(problems, where, [s["attempts"] for s in entry["stage_stats"]] == counts[0].tolist(),
+                       "index stage_stats disagree with stage_attempts")
             reward = f["/reward"][:]
             expect(problems, where, float(reward.sum()) == (1.0 if entry["success"] else 0.0), f"reward sums to {reward.sum()}")
         return {"episode": entry["episode_index"], "length": t, "outcome": str(a["outcome"]),
-                "aborted_reason": str(a["aborted_reason"]), "frames_missing": int(a["frames_missing"])}
+                "aborted_reason": str(a["aborted_reason"]), "frames_missing": int(a["frames_missing"]),
+                "stages": list(a["stage_names"]), "stage_attempts": np.asarray(a["stage_attempts"]).tolist(),
+                "stage_successes": np.asarray(a["stage_successes"]).tolist(),
+                "stage_sequence": [int(s) for i, s in enumerate(f["/stage"][:]) if i == 0 or s != f["/stage"][i - 1]] if t > 0 else []}
 
 
 def main():
@@ -207,7 +234,10 @@ def main():
             continue
         with h5py.File(os.path.join(args.run, entry["file"]), "r") as f:
             for name in names.split(","):
-                dump[f"{episode}:{name}"] = f[name][:].tolist()
+                values = f[name][:]
+                if np.issubdtype(values.dtype, np.floating):  # NaN (unknown) as JSON null
+                    values = np.where(np.isnan(values), None, values.astype(object))
+                dump[f"{episode}:{name}"] = values.tolist()
     json.dump({"episodes": len(entries), "problems": problems, "summary": summary, "dump": dump}, sys.stdout)
     print()
 

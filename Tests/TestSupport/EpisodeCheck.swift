@@ -8,6 +8,12 @@ public struct EpisodeCheck: Decodable, Sendable {
         public var outcome: String
         public var aborted_reason: String
         public var frames_missing: Int
+        /// The task's stage names, attempts and successes per stage (episode attributes).
+        public var stages: [String]
+        public var stage_attempts: [Int]
+        public var stage_successes: [Int]
+        /// `/stage` with repeats collapsed: the order the stages ran in.
+        public var stage_sequence: [Int]
     }
 
     public var episodes: Int

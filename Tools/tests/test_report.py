@@ -403,3 +403,48 @@ def test_a_failed_run_keeps_the_previous_report(tmp_path):
     assert (tmp_path / "report.md").read_text() == before
     assert {name: (tmp_path / "plots" / name).read_bytes() for name in PLOTS} == pngs
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.md", "run_summary.json"]
+
+
+def test_stages_section_counts_attempts_and_where_episodes_failed(tmp_path):
+    doc = make_summary(n_episodes=6)
+    doc["stage_names"] = ["insert", "move", "return"]
+    # [attempts, successes, failures, timeouts, steps] per stage, per episode
+    per_episode = [
+        ([[1, 1, 0, 0, 100], [1, 1, 0, 0, 50], [1, 1, 0, 0, 80]], "success", None),
+        ([[2, 1, 0, 1, 400], [1, 1, 0, 0, 60], [1, 1, 0, 0, 70]], "success", None),
+        ([[2, 0, 0, 2, 600], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]], "failure", "insert"),
+        ([[1, 1, 0, 0, 90], [1, 0, 1, 0, 20], [0, 0, 0, 0, 0]], "failure", "move"),
+        ([[1, 1, 0, 0, 120], [1, 1, 0, 0, 40], [1, 0, 0, 1, 300]], "failure", "return"),
+        ([[1, 0, 0, 0, 30], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]], "aborted", None),
+    ]
+    for e, (stats, outcome, failed) in zip(doc["episodes"], per_episode):
+        e["stage_stats"] = stats
+        e["outcome"] = outcome
+        e["aborted_reason"] = "estop" if outcome == "aborted" else None
+        if failed:
+            e["failed_stage"] = failed
+    doc["counters"] = counters_for(doc["episodes"])
+    write_summary(tmp_path, doc)
+    text = report_ok(tmp_path)
+    table = rows(section(text, "Stages"))
+    # reached, attempts, successes, per attempt, failures, timeouts, mean steps, failed here
+    assert table["insert"][:6] == ["6", "8", "4", "50.0%", "0", "3"]
+    assert table["insert"][7] == "1"
+    assert table["move"][:6] == ["4", "4", "3", "75.0%", "1", "0"]
+    assert table["return"][:6] == ["3", "3", "2", "66.7%", "0", "1"]
+    assert "Full cycles (every stage succeeded): 2 of 6 episodes." in section(text, "Stages")
+    assert rows(section(text, "Outcomes"))["failure"][0] == "3"
+
+
+def test_single_stage_runs_have_no_stages_section(tmp_path):
+    doc = make_summary(n_episodes=5)
+    doc["stage_names"] = ["task"]
+    write_summary(tmp_path, doc)
+    assert "Stages" not in headings(report_ok(tmp_path))
+
+
+def test_bad_stage_stats_fail_in_one_line(tmp_path):
+    doc = make_summary(n_episodes=3)
+    doc["episodes"][1]["stage_stats"] = [[1, 2, 3]]
+    write_summary(tmp_path, doc)
+    assert_one_error(run_report(tmp_path), "episodes[1].stage_stats[0]")

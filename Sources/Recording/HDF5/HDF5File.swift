@@ -8,6 +8,8 @@ public enum HDF5AttributeValue: Sendable, Equatable {
     case bool(Bool)
     case string(String)
     case strings([String])
+    /// A 1-D int64 array.
+    case int64s([Int64])
 }
 
 /// One HDF5 file (sec2 driver: plain POSIX I/O), created or opened by this process.
@@ -129,6 +131,10 @@ public final class HDF5File {
             type = .utf8String
             count = hsize_t(values.count)
             isScalar = false
+        case let .int64s(values):
+            type = .int64
+            count = hsize_t(values.count)
+            isScalar = false
         }
         let space = isScalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nil)
         let spaceID = try HDF5Runtime.id(space, operation, file: path)
@@ -151,6 +157,8 @@ public final class HDF5File {
             }
         case let .strings(values):
             status = withCStrings(values) { pointers in H5Awrite(attribute, type.id, pointers.baseAddress) }
+        case let .int64s(values):
+            status = values.withUnsafeBufferPointer { H5Awrite(attribute, type.id, $0.baseAddress) }
         }
         try HDF5Runtime.check(status, operation, file: path)
     }

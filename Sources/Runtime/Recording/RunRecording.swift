@@ -17,11 +17,11 @@ enum RunRecording {
 
     static func make(
         loaded: LoadedConfig<RobotConfig>, options: RunOptions, safety: SafetyChain, sensors: SensorHub, worker: PolicyWorker,
-        residualWeights: String?
+        residualWeights: String?, stageNames: [String]
     ) throws(RuntimeError) -> Built {
         let config = loaded.value
         let cameraIndices = config.recordedCameraNames.compactMap { name in config.cameras.firstIndex { $0.name == name } }
-        let layout: RecordingLayout
+        var layout: RecordingLayout
         do {
             layout = try RecordingLayout(
                 arms: config.arms.map { arm in
@@ -37,6 +37,7 @@ enum RunRecording {
                 safetyKindNames: (0..<32).compactMap { SafetyEventKind(ordinal: $0)?.rawValue },
                 safetyStageNames: SafetyStage.allCases.sorted { $0.rawValue < $1.rawValue }.map { snakeCase(String(describing: $0)) },
                 fps: config.control.rateHz, speed: options.speed)
+            layout.taskStageNames = stageNames
         } catch {
             throw RuntimeError(error.description)
         }

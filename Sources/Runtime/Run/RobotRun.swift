@@ -85,6 +85,8 @@ public struct RunSummary: Sendable {
     public var tickJitterBuckets: [(upperBound: UInt64, count: UInt64)] = []
     public var controlRateHz = 0.0
     public var speed = 1.0
+    /// The task's stages (`["task"]` for a single-stage task); episodes' `stageStats` index it.
+    public var stageNames: [String] = ["task"]
 
     public var successes: Int { episodes.filter { $0.outcome == .success }.count }
     public var successRate: Double { episodes.isEmpty ? 0 : Double(successes) / Double(episodes.count) }
@@ -121,6 +123,10 @@ public final class RobotRun: @unchecked Sendable {
     public let recorder: Recorder?
     private let context: Context
     private let residualZeroInit: Bool
+    /// Talks to `kind: remote` classifier services; nil without any.
+    private let classifierWorker: RemoteClassifierWorker?
+    /// The task's stage names (`task` for a single-stage task), for reports.
+    public let stageNames: [String]
 
     /// Loads, connects and wires everything; throws one line naming what failed.
     public init(configPath: String, options: RunOptions = RunOptions()) throws(RuntimeError) {
@@ -226,7 +232,7 @@ public final class RobotRun: @unchecked Sendable {
             var robotForWorker = config
             robotForWorker.policy = policyConfig
             worker = try PolicyWorker(
-                robot: robotForWorker, client: client, prompts: [config.task], cameras: SensorImages(sensors),
+                robot: robotForWorker, client: client, prompts: TaskStages.prompts(config: config), cameras: SensorImages(sensors),
                 requests: requests, chunks: chunks)
         } catch let error as PolicyClientError {
             throw RuntimeError("\(error)")
@@ -247,13 +253,22 @@ public final class RobotRun: @unchecked Sendable {
         let residualSampler = try ObservationSampler(
             sources: config.residual.inputs, armNames: armNames, jointCounts: jointCounts, features: featureDims)
 
-        // Residual and handoff.
-        let residual: ResidualPolicy
+        // Residual and handoff: the run's residual, then one per distinct stage weights file
+        // (PLD trains a specialist per subtask).
+        var residuals: [ResidualPolicy] = []
+        var stageResidualIndex: [String: Int] = [:]
         do {
             var residualConfig = config.residual
             residualConfig.weightsPath = config.residual.weightsPath.map { loaded.source.resolve($0) }
-            residual = try ResidualPolicy(
-                config: residualConfig, stateDimensions: residualSampler.valueCount, actionDimensions: actionDimensions)
+            residuals.append(try ResidualPolicy(
+                config: residualConfig, stateDimensions: residualSampler.valueCount, actionDimensions: actionDimensions))
+            for stage in config.stages {
+                guard let path = stage.residualWeightsPath.map({ loaded.source.resolve($0) }), stageResidualIndex[path] == nil else { continue }
+                residualConfig.weightsPath = path
+                stageResidualIndex[path] = residuals.count
+                residuals.append(try ResidualPolicy(
+                    config: residualConfig, stateDimensions: residualSampler.valueCount, actionDimensions: actionDimensions))
+            }
         } catch {
             throw RuntimeError("\(error)")
         }
@@ -274,16 +289,14 @@ public final class RobotRun: @unchecked Sendable {
             offset += width
         }
 
-        // Task success.
-        var success: RulesClassifier?
-        var latch = SuccessLatch(threshold: 1, debounceTicks: 1)
-        if let trigger = config.success {
-            guard let classifier = config.classifiers.first(where: { $0.name == trigger.classifier }), classifier.kind == .rules else {
-                throw RuntimeError("success classifier \(trigger.classifier): only `rules` classifiers run before the stage machine lands")
-            }
-            success = RulesClassifier(config: classifier)
-            latch = SuccessLatch(threshold: trigger.threshold, debounceTicks: trigger.debounceTicks)
-        }
+        // Reward classifiers (rules, learned heads, remote services) and the task's stages.
+        let classifierSetup = try RobotRun.makeClassifiers(
+            config: config, source: loaded.source, context: context, timeScale: timeScale, sensors: sensors, log: options.log)
+        classifierWorker = classifierSetup.worker
+        let stages = TaskStages.make(
+            config: config, classifiers: classifierSetup.classifiers, ticksPerSecond: config.control.rateHz,
+            residualIndex: { stage in stage.residualWeightsPath.flatMap { stageResidualIndex[loaded.source.resolve($0)] } ?? 0 })
+        stageNames = stages.names
 
         // Reset targets.
         var home: [TickPipeline.HomeTarget] = []
@@ -300,13 +313,12 @@ public final class RobotRun: @unchecked Sendable {
         if recording {
             let built = try RunRecording.make(
                 loaded: loaded, options: options, safety: safety, sensors: sensors, worker: worker,
-                residualWeights: config.residual.weightsPath.map { loaded.source.resolve($0) })
+                residualWeights: config.residual.weightsPath.map { loaded.source.resolve($0) }, stageNames: stages.names)
             recorder = built.recorder
             recordedCameras = built.cameraIndices
         } else {
             recorder = nil
         }
-        let successSlot = config.success.flatMap { trigger in config.classifiers.firstIndex { $0.name == trigger.classifier } }
 
         var featureIndex: [String: Int] = [:]
         for (i, feature) in config.features.enumerated() { featureIndex[feature.name] = i }
@@ -319,14 +331,14 @@ public final class RobotRun: @unchecked Sendable {
             maxBackoffTicks: ticks(faultConfig.backoffMaxS), maxConsecutiveFaults: faultConfig.maxConsecutive,
             watchedCameras: Array(config.cameras.indices))
         pipeline = TickPipeline(
-            egress: egress, armConfigs: config.arms, scheduler: scheduler, residual: residual, residualScale: residualScale,
-            handoff: handoff, safety: safety, success: success, successLatch: latch, policyRequests: requests, chunks: chunks,
+            egress: egress, armConfigs: config.arms, scheduler: scheduler, residuals: residuals, residualScale: residualScale,
+            handoff: handoff, safety: safety, classifiers: classifierSetup.classifiers, stages: stages, policyRequests: requests, chunks: chunks,
             features: sensors.featureBuffer, featureCount: config.features.count, episodeResults: results, status: status,
             stageTimings: stageTimings, policySampler: policySampler, residualSampler: residualSampler,
             featureIndex: featureIndex, kinematics: kinematics, home: home, reset: config.reset,
             maxEpisodeSteps: config.control.maxEpisodeSteps, periodS: periodS, timeScale: timeScale,
             episodeLimit: options.episodes.map(UInt64.init), deadlineNanos: deadline, recorder: recorder, sensors: sensors,
-            recordedCameras: recordedCameras, successClassifierSlot: recording ? successSlot : nil,
+            recordedCameras: recordedCameras, recordsClassifiers: recording,
             firstEpisodeIndex: UInt64(recorder?.run.nextEpisodeIndex ?? 0), control: control, faults: faults)
         loop = ControlLoop(
             periodNanos: UInt64((periodS * timeScale * 1e9).rounded()), options: RealtimeOptions(config: config.control.realtime))
@@ -345,8 +357,10 @@ public final class RobotRun: @unchecked Sendable {
         let residentStart = residentKiB()
         sensors.start()
         worker.start()
+        classifierWorker?.start()
         let pipeline = self.pipeline
         pipeline.warmUpSafetyPaths()
+        pipeline.warmUpStageValues()
         operatorServer?.start(operatorView)
         if let port = config.operator.metricsPort, options.operatorSockets {
             do {
@@ -380,7 +394,7 @@ public final class RobotRun: @unchecked Sendable {
         while loop.isRunning {
             while let result = results.pop() {
                 episodes.append(result)
-                events.add("episode \(result.index) \(result.outcome.label) after \(result.steps) steps")
+                events.add("episode \(result.index) \(result.outcome.label(stageNames: stageNames)) after \(result.steps) steps")
                 onEpisode(result)
             }
             if let recorder, recorder.hasFailed, !reportedFailure {
@@ -399,6 +413,7 @@ public final class RobotRun: @unchecked Sendable {
         // The recorder writes what is queued (the last episode's close) before the links go.
         recorder?.stop()
         worker.stop()
+        classifierWorker?.stop()
         sensors.stop()
         for arm in egress.arms { arm.close() }
         let recording = recorder.map { recorder in
@@ -420,7 +435,7 @@ public final class RobotRun: @unchecked Sendable {
             endReason: endReason(), counters: Dictionary(uniqueKeysWithValues: RunStatusBoard.Counter.allCases.map { ($0, status.value($0)) }),
             residentStartKiB: residentStart, residentEndKiB: residentKiB(),
             tickComputeBuckets: loop.compute.nonEmptyBuckets(), tickJitterBuckets: loop.jitter.nonEmptyBuckets(),
-            controlRateHz: config.control.rateHz, speed: options.speed)
+            controlRateHz: config.control.rateHz, speed: options.speed, stageNames: stageNames)
     }
 
     private func endReason() -> String {

@@ -34,6 +34,7 @@ public final class RunStatusBoard: @unchecked Sendable {
     private let stepValue = Atomic<Int>(0)
     private let phaseValue = Atomic<Int>(0)
     private let handoffValue = Atomic<Int>(-1)
+    private let taskStageValue = Atomic<Int>(0)
     private let stateValue = Atomic<Int>(State.starting.rawValue)
     private let pauseCauseValue = Atomic<Int>(0)
     private let faultDetailValue = Atomic<Int>(0)
@@ -90,6 +91,12 @@ public final class RunStatusBoard: @unchecked Sendable {
     }
 
     public func value(_ counter: Counter) -> UInt64 { counters[counter.rawValue].load(ordering: .relaxed) }
+
+    /// Control thread: the task stage the episode is in (index into the config's stages).
+    func publishStage(_ stage: Int) { taskStageValue.store(stage, ordering: .relaxed) }
+
+    /// The task stage the current (or last) episode is in.
+    public var taskStage: Int { taskStageValue.load(ordering: .relaxed) }
 
     func beginEpisode(_ index: UInt64, handoffStep: Int?) {
         episodeValue.store(index, ordering: .relaxed)

@@ -18,6 +18,7 @@ extension TickPipeline {
             record.arms[i].eePose = s.eePose
         }
         record.features = featureSnapshot.values
+        record.stage = Int32(currentStage)
         for c in 0..<recordedCameras.count { record.cameraSequences[c] = sensors.newestSequence(camera: recordedCameras[c]) }
         record.policyStall = false
         record.residualActive = handoffStep.map { step >= $0 } ?? false
@@ -103,6 +104,7 @@ extension EpisodeOutcome {
         switch self {
         case .success: .success
         case .timeout: .timeout
+        case .failed: .failure
         case .aborted: .aborted
         }
     }
@@ -119,6 +121,7 @@ extension EpisodeOutcome {
         case .cameraFrozen: .cameraFrozen
         case .operatorReset: .operatorReset
         case .operatorFailure: .operatorFailure
+        case .stageAbort: .stageAbort
         }
     }
 }

@@ -60,12 +60,15 @@ final class TickPipeline: @unchecked Sendable {
     let arms: [ArmLink]
     let armConfigs: [ArmConfig]
     let scheduler: ChunkScheduler
-    let residual: ResidualPolicy
+    /// The run's residual first, then one per distinct stage weights file.
+    let residuals: [ResidualPolicy]
     let residualScale: ActionVector
     let handoff: HandoffSampler
     var safety: SafetyChain
-    let success: RulesClassifier?
-    var successLatch: SuccessLatch
+    /// Every reward classifier, scored each episode tick (and before gates are checked).
+    let classifiers: RewardClassifiers
+    /// The task's stages; a single-stage task is one implicit stage (`TaskStages`).
+    let stages: TaskStages
     let policyRequests: SPSCQueue<PolicyRequest>
     let chunks: SPSCQueue<BaseChunk>
     let features: TripleBuffer<FeatureSnapshot>
@@ -89,8 +92,8 @@ final class TickPipeline: @unchecked Sendable {
     let sensors: SensorHub
     /// For each recorded camera (the recorder layout's order), its index in `sensors`.
     let recordedCameras: [Int]
-    /// Slot of the success classifier in the recorder layout's classifier names.
-    let successClassifierSlot: Int?
+    /// Whether the tick records classifier scores (the recorder layout names them all).
+    let recordsClassifiers: Bool
     /// Index of the first episode of this run (a resumed run directory continues its numbering).
     let firstEpisodeIndex: UInt64
 
@@ -144,6 +147,20 @@ final class TickPipeline: @unchecked Sendable {
     /// Why the run paused by itself (nil: not self-paused).
     var selfPause: RunStatusBoard.PauseCause?
     var selfPauseDetail = 0
+    // Task stages (TickPipeline+Stages.swift).
+    var currentStage = 0
+    /// Index into the policy worker's prompt table of the stage running now.
+    var promptIndex = 0
+    /// How the stage machine ended the episode; the step that set it ends the episode.
+    var stageEnding: StageMachine.Ending?
+    /// A scripted stage's motion or a retry's re-approach, running instead of the policy.
+    var motion: StageMotionRun?
+    /// A `restart` transition: the reset runs, then the same episode goes on at the first stage.
+    var resumeEpisodeAfterReset = false
+    /// A stage said `abort`: the run ends after closing the episode.
+    var abortRun = false
+    /// The reset's gates were checked since it (re)started (`resetTick`).
+    var resetGatesChecked = false
 
     struct HomeTarget {
         var joints: InlineArray<8, Double>
@@ -152,15 +169,15 @@ final class TickPipeline: @unchecked Sendable {
     }
 
     init(
-        egress: Egress, armConfigs: [ArmConfig], scheduler: ChunkScheduler, residual: ResidualPolicy,
-        residualScale: ActionVector, handoff: HandoffSampler, safety: SafetyChain, success: RulesClassifier?,
-        successLatch: SuccessLatch, policyRequests: SPSCQueue<PolicyRequest>, chunks: SPSCQueue<BaseChunk>,
+        egress: Egress, armConfigs: [ArmConfig], scheduler: ChunkScheduler, residuals: [ResidualPolicy],
+        residualScale: ActionVector, handoff: HandoffSampler, safety: SafetyChain, classifiers: RewardClassifiers,
+        stages: TaskStages, policyRequests: SPSCQueue<PolicyRequest>, chunks: SPSCQueue<BaseChunk>,
         features: TripleBuffer<FeatureSnapshot>, featureCount: Int, episodeResults: SPSCQueue<EpisodeResult>,
         status: RunStatusBoard, stageTimings: StageTimings, policySampler: ObservationSampler,
         residualSampler: ObservationSampler, featureIndex: [String: Int], kinematics: [ArmKinematicsBox?],
         home: [HomeTarget], reset: ResetConfig?, maxEpisodeSteps: Int, periodS: Double, timeScale: Double,
         episodeLimit: UInt64?, deadlineNanos: UInt64?, recorder: Recorder?, sensors: SensorHub, recordedCameras: [Int],
-        successClassifierSlot: Int?, firstEpisodeIndex: UInt64, control: RunControl, faults: FaultPolicy
+        recordsClassifiers: Bool, firstEpisodeIndex: UInt64, control: RunControl, faults: FaultPolicy
     ) {
         self.control = control
         self.faults = faults
@@ -171,12 +188,12 @@ final class TickPipeline: @unchecked Sendable {
         arms = egress.arms
         self.armConfigs = armConfigs
         self.scheduler = scheduler
-        self.residual = residual
+        self.residuals = residuals
         self.residualScale = residualScale
         self.handoff = handoff
         self.safety = safety
-        self.success = success
-        self.successLatch = successLatch
+        self.classifiers = classifiers
+        self.stages = stages
         self.policyRequests = policyRequests
         self.chunks = chunks
         self.features = features
@@ -199,7 +216,7 @@ final class TickPipeline: @unchecked Sendable {
         self.recorder = recorder
         self.sensors = sensors
         self.recordedCameras = recordedCameras
-        self.successClassifierSlot = successClassifierSlot
+        self.recordsClassifiers = recordsClassifiers
         self.firstEpisodeIndex = firstEpisodeIndex
         record = TickRecord(actionWidth: safety.actionDimension)
         lastExecuted = ActionVector(count: safety.actionDimension)
@@ -274,7 +291,7 @@ final class TickPipeline: @unchecked Sendable {
         let outOfTime = waiting && deadlineNanos.map { now >= $0 } == true
         if stopRequested || recordingFailed || outOfTime {
             // An episode cut short is still closed and recorded, with the reason.
-            if phase == .episode {
+            if episodeOpen {
                 endEpisode(now: now, outcome: .aborted(egress.isLatched ? .estop : recordingFailed ? .recording : .stopped))
             }
             holdAll(now: now)
@@ -282,13 +299,13 @@ final class TickPipeline: @unchecked Sendable {
         } else if egress.isLatched, phase != .estopped, phase != .finished {
             // Raised by an operator (on its own thread, which already sent the holds), a
             // fatal safety event, or the dead-man: nothing moves until a reset.
-            if phase == .episode { endEpisode(now: now, outcome: .aborted(.estop)) }
+            if episodeOpen { endEpisode(now: now, outcome: .aborted(.estop)) }
             phase = .estopped
             operatorReset = false
             holdAll(now: now)
         }
         if let ticket = control.pendingReset { answerReset(ticket, tick: timing.index, now: now) }
-        if let mark = control.takeMark(), phase == .episode {
+        if let mark = control.takeMark(), episodeOpen {
             status.count(.interventions)
             endEpisode(now: now, outcome: mark == .success ? .success : .aborted(.operatorFailure))
         }
@@ -306,6 +323,7 @@ final class TickPipeline: @unchecked Sendable {
             wasPaused = false
             selfPause = nil
             if phase == .episode { scheduler.reset(now: now) }
+            resetGatesChecked = false  // a resumed reset checks its gates again
             resetFaultWatch(tick: timing.index)
         }
         switch phase {
@@ -360,7 +378,7 @@ final class TickPipeline: @unchecked Sendable {
     private func answerReset(_ ticket: UInt64, tick: UInt64, now: UInt64) {
         if phase == .finished || stopRequested { return control.answerReset(ticket, .finishing) }
         if let failing = failingGate() { return control.answerReset(ticket, .gateFailed(index: failing)) }
-        if phase == .episode { endEpisode(now: now, outcome: .aborted(.operatorReset)) }
+        if episodeOpen { endEpisode(now: now, outcome: .aborted(.operatorReset)) }
         status.count(.manualResets)
         consecutiveFaults = 0
         backoffTicks = faults.backoffTicks
@@ -377,45 +395,17 @@ final class TickPipeline: @unchecked Sendable {
         }
     }
 
-    /// Index of the first `reset.gates` entry that does not hold, nil when all hold.
-    private func failingGate() -> Int? {
-        guard let gates = reset?.gates else { return nil }
-        for (index, gate) in gates.enumerated() where !gateHolds(gate) { return index }
-        return nil
-    }
-
-    private func gateHolds(_ gate: GateCondition) -> Bool {
-        let armIndex = gate.arm.flatMap { name in armConfigs.firstIndex { $0.name == name } }
-        switch gate.kind {
-        case .gripperOpen, .gripperClosed, .gripperEmpty, .gripperHolding:
-            guard let a = armIndex, states[a].hasState else { return false }
-            let position = states[a].gripperPosition
-            let commandedClosed = lastGripperSent[min(a, 3)] >= 0.5
-            // Closing on an object stops between open and closed: that is "holding".
-            let holding = commandedClosed && position > 0.1 && position < 0.9
-            switch gate.kind {
-            case .gripperOpen: return position < 0.1
-            case .gripperClosed: return position >= 0.9
-            case .gripperHolding: return holding
-            default: return !holding
-            }
-        case .jointsNear:
-            guard let a = armIndex, let target = gate.jointsRad, states[a].hasState else { return false }
-            let tolerance = gate.toleranceRad ?? 0.05
-            for j in 0..<min(target.count, states[a].jointCount) where abs(states[a].q[j] - target[j]) > tolerance { return false }
-            return true
-        case .classifierBelow, .classifierAbove:
-            // Only the success classifier runs before the stage machine lands; another name
-            // cannot be evaluated, so the gate refuses (safe default).
-            guard let success, let threshold = gate.threshold, gate.classifier == success.name else { return false }
-            let score = success.score(observedValue)
-            return gate.kind == .classifierBelow ? score < threshold : score >= threshold
-        }
+    /// Index of the first `reset.gates` entry that does not hold, nil when all hold (classifiers
+    /// are scored afresh first).
+    func failingGate() -> Int? {
+        guard let gates = reset?.gates, !gates.isEmpty else { return nil }
+        evaluateClassifiers(now: monotonicNanos())
+        return Gates.firstFailing(gates, in: gateContext)
     }
 
     // MARK: Faults: detect during an episode, hold, recover
 
-    private func resetFaultWatch(tick: UInt64) {
+    func resetFaultWatch(tick: UInt64) {
         staleRun = 0
         stallRun = 0
         for c in 0..<faults.watchedCameras.count {
@@ -508,7 +498,7 @@ final class TickPipeline: @unchecked Sendable {
         }
     }
 
-    private func holdAll(now: UInt64) {
+    func holdAll(now: UInt64) {
         _ = egress.withLinks { arms in
             // Indexed: an iterator over the array can allocate a coroutine frame in unoptimised
             // builds, and this runs every stalled tick.
@@ -526,7 +516,8 @@ final class TickPipeline: @unchecked Sendable {
     }
 
     /// Starts a reset from the measured joints.
-    private func beginReset(tick: UInt64) {
+    func beginReset(tick: UInt64) {
+        resetGatesChecked = false
         for i in 0..<home.count {
             for j in 0..<home[i].jointCount { resetWaypoints[i][j] = states[i].q[j] }
         }
@@ -546,6 +537,19 @@ final class TickPipeline: @unchecked Sendable {
         if resetNeedsReseed {
             resetNeedsReseed = false
             return beginReset(tick: tick)
+        }
+        // ENPIRE's lesson: never reset by ourselves while, say, the gripper holds a part it
+        // should not. Pause, say which gate, and wait for an operator (who removes the part and
+        // resumes, or runs `pld reset`, which checks the gates again).
+        if !resetGatesChecked {
+            resetGatesChecked = true
+            if let failing = failingGate() {
+                holdAll(now: now)
+                selfPause = .resetGate
+                selfPauseDetail = failing + 1
+                control.setPaused(true)
+                return
+            }
         }
         let maxStep = reset.maxJointSpeedRadPerS * periodS
         var arrived = true
@@ -618,7 +622,12 @@ final class TickPipeline: @unchecked Sendable {
             }
         }
         // An episode never starts on a stale arm, whatever the timeout says.
-        if allArmsFresh && (ready || tick &- startedAt > settleTimeoutTicks) { beginEpisode(tick: tick, now: now) }
+        guard allArmsFresh && (ready || tick &- startedAt > settleTimeoutTicks) else { return }
+        if resumeEpisodeAfterReset {
+            resumeAfterRestart(tick: tick, now: now)
+        } else {
+            beginEpisode(tick: tick, now: now)
+        }
     }
 
     private func beginEpisode(tick: UInt64, now: UInt64) {
@@ -635,9 +644,8 @@ final class TickPipeline: @unchecked Sendable {
         step = 0
         let index = firstEpisodeIndex + episode
         handoffStep = handoff.handoffStep(episode: index)
-        residual.startEpisode(index)
+        for r in 0..<residuals.count { residuals[r].startEpisode(index) }
         scheduler.reset(now: now)
-        successLatch.reset()
         episodeStartNanos = now
         episodeStalls = 0
         episodeSafetyEvents = 0
@@ -654,6 +662,7 @@ final class TickPipeline: @unchecked Sendable {
             // Cannot fail: `canOpenEpisode` saw the queue at most half full.
             _ = recorder.push(.open(opening))
         }
+        beginStages(now: now)
     }
 
     // MARK: Episode
@@ -661,32 +670,43 @@ final class TickPipeline: @unchecked Sendable {
     private func episodeTick(tick: UInt64, now: UInt64, mark start: UInt64) {
         var mark = start
         observe(now: now)
-        // Base action: the current element of the newest chunk, or a stall (hold).
-        let decision = scheduler.next(tick: tick, now: now)
-        if decision.shouldRequest && !requestChunk(tick: tick, now: now) { scheduler.cancelRequest() }
-        mark = stageTimings.record(.base, since: mark)
-        guard decision.stall == nil else {
-            stallRun += 1
-            episodeStalls += 1
-            status.count(.policyStalls)
-            holdAll(now: now)
-            for d in 0..<record.baseAction.count {
-                record.baseAction[d] = 0
-                record.residualAction[d] = 0
+        // Base action: a scripted motion's next target, or the current element of the newest
+        // chunk, or a stall (hold).
+        let scripted = motion != nil
+        if scripted {
+            motionAction(tick: tick, into: &baseAction)
+        } else {
+            let decision = scheduler.next(tick: tick, now: now)
+            if decision.shouldRequest && !requestChunk(tick: tick, now: now) { scheduler.cancelRequest() }
+            guard decision.stall == nil else {
+                mark = stageTimings.record(.base, since: mark)
+                stallRun += 1
+                episodeStalls += 1
+                status.count(.policyStalls)
+                holdAll(now: now)
+                for d in 0..<record.baseAction.count {
+                    record.baseAction[d] = 0
+                    record.residualAction[d] = 0
+                }
+                record.policyStall = true
+                recordExecuted()
+                // Stages keep time (and may end) while the arm holds.
+                taskStage(tick: tick, now: now)
+                endOfStep(now: now)
+                return
             }
-            record.policyStall = true
-            recordExecuted()
-            endOfStep(now: now)
-            return
+            baseAction = decision.action
         }
-        baseAction = decision.action
+        mark = stageTimings.record(.base, since: mark)
         stallRun = 0
-        // Residual: a_δ = ξ·tanh(μ(s, a_b) [+ σε]) once the handoff step is reached, else 0.
-        let residualActive = handoffStep.map { step >= $0 } ?? false
+        // Residual: a_δ = ξ·tanh(μ(s, a_b) [+ σε]) once the handoff step is reached, in stages
+        // that allow it, else 0.
+        let stage = stages.machine.stages[currentStage]
+        let residualActive = !scripted && stage.residual && (handoffStep.map { step >= $0 } ?? false)
         if residualActive {
             var sink = BufferSink(base: residualInput.baseAddress!, capacity: residualInput.count)
             residualSampler.sample(arms: UnsafeBufferPointer(states), features: featureSnapshot, into: &sink)
-            residual.act(features: residualInput.span, baseAction: baseAction, into: &residualAction)
+            residuals[stage.residualIndex].act(features: residualInput.span, baseAction: baseAction, into: &residualAction)
             for d in 0..<residualAction.count { residualAction[d] *= residualScale[d] }
             episodeResidualSteps += 1
         } else {
@@ -714,12 +734,8 @@ final class TickPipeline: @unchecked Sendable {
         previousSafety = output
         recordExecuted()
         mark = stageTimings.record(.egress, since: mark)
-        // Success from the task's check.
-        if let success {
-            let score = success.score(observedValue)
-            successLatch.update(score: score)
-            if let slot = successClassifierSlot { record.classifierScores[slot] = score }
-        }
+        // Task: classifiers, then the stage machine (which may end the episode).
+        taskStage(tick: tick, now: now)
         stageTimings.record(.task, since: mark)
         endOfStep(now: now)
     }
@@ -729,8 +745,12 @@ final class TickPipeline: @unchecked Sendable {
     private func endOfStep(now: UInt64) {
         step += 1
         var outcome: EpisodeOutcome?
-        if successLatch.latched {
-            outcome = .success
+        if let ending = stageEnding {
+            switch ending {
+            case .success: outcome = .success
+            case let .failure(stage, cause): outcome = .failed(stage: stage, cause: cause)
+            case .abort: outcome = .aborted(.stageAbort)
+            }
         } else if step >= maxEpisodeSteps {
             outcome = .timeout
         }
@@ -745,27 +765,44 @@ final class TickPipeline: @unchecked Sendable {
 
     private func endEpisode(now: UInt64, outcome: EpisodeOutcome) {
         let index = firstEpisodeIndex + episode
-        let result = EpisodeResult(
+        stages.machine.abandon()
+        var result = EpisodeResult(
             index: index, outcome: outcome, steps: step, handoffStep: handoffStep,
             durationNanos: now &- episodeStartNanos, policyStalls: episodeStalls,
             safetyEvents: episodeSafetyEvents, residualSteps: episodeResidualSteps, droppedSteps: episodeDroppedSteps)
+        result.finalStage = currentStage
+        for k in 0..<min(stages.machine.stages.count, recordMaxStages) {
+            let s = stages.machine.stats(k)
+            result.stageStats[k] = RecordedStageStats(
+                attempts: Int32(clamping: s.attempts), successes: Int32(clamping: s.successes), failures: Int32(clamping: s.failures),
+                timeouts: Int32(clamping: s.timeouts), steps: Int32(clamping: s.ticks))
+        }
         if let recorder {
-            let closing = EpisodeClosing(
+            var closing = EpisodeClosing(
                 episode: index, outcome: outcome.recorded, abortReason: outcome.recordedAbortReason, steps: step,
                 policyStalls: episodeStalls, safetyEvents: episodeSafetyEvents, residualSteps: episodeResidualSteps,
                 durationNanos: now &- episodeStartNanos, droppedSteps: episodeDroppedSteps)
+            closing.stageStats = result.stageStats
+            closing.finalStage = Int32(currentStage)
             // Cannot fail: `pushStep` always leaves `Recorder.reservedSlots` free.
             _ = recorder.push(.close(closing))
         }
+        stageEnding = nil
+        motion = nil
+        resumeEpisodeAfterReset = false
         if !episodeResults.push(result) { status.count(.resultsDropped) }
-        let completed = outcome == .success || outcome == .timeout || outcome == .aborted(.operatorFailure)
+        let completed = outcome.isVerdict
         status.endEpisode(success: outcome == .success, completed: completed)
         episode += 1
         step = 0
         if completed { consecutiveFaults = 0; backoffTicks = faults.backoffTicks }
         // The caller moves an aborted episode on (e-stop, recovery, finish, operator reset);
         // a completed one resets and continues.
-        if !completed {
+        if outcome == .aborted(.stageAbort) {
+            // A stage said `abort`: something an operator must look at. The run ends (arms hold).
+            abortRun = true
+            phase = .finished
+        } else if !completed {
             phase = .settle(startedAtTick: currentTick)
         } else if let reset, reset.betweenEpisodes {
             beginReset(tick: currentTick)
@@ -777,6 +814,7 @@ final class TickPipeline: @unchecked Sendable {
     /// Pushes the observation values the policy worker needs for a new chunk.
     private func requestChunk(tick: UInt64, now: UInt64) -> Bool {
         var request = PolicyRequest(tick: tick, takenAtNanos: now)
+        request.promptIndex = promptIndex
         policySampler.sample(arms: UnsafeBufferPointer(states), features: featureSnapshot, into: &request)
         return policyRequests.push(request)
     }
@@ -814,7 +852,7 @@ final class TickPipeline: @unchecked Sendable {
     }
 
     /// A value the success rules read: `feature.<name>[index]` or an arm field element.
-    private func observedValue(_ source: ObservationSource, _ index: Int) -> Double {
+    func observedValue(_ source: ObservationSource, _ index: Int) -> Double {
         switch source {
         case let .feature(name):
             guard let f = featureIndex[name], index < featureSnapshot.counts[f] else { return .nan }

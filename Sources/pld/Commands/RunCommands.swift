@@ -318,7 +318,7 @@ struct Run: ParsableCommand {
         let summary = try runEpisodes(configPath: config, options: options, liveView: liveView) { result, robot in
             configName = robot.name
             if liveView == nil {
-                printOut(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+                printOut(episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz, stageNames: robot.stages.map(\.name)))
             }
         }
         if let liveView { liveView.printLog() }
@@ -353,12 +353,28 @@ func runEpisodes(
     return run.run { onEpisode($0, run.config) }
 }
 
-func episodeLine(_ result: EpisodeResult, maxSteps: Int, rateHz: Double) -> String {
+/// - Parameter stageNames: the config's stages; empty for a single-stage task.
+func episodeLine(_ result: EpisodeResult, maxSteps: Int, rateHz: Double, stageNames: [String] = []) -> String {
     let seconds = Double(result.steps) / rateHz
     let handoff = result.handoffStep.map { "handoff at step \($0)" } ?? "no handoff"
-    return String(
+    var line = String(
         format: "episode %3d: %@ after %d/%d steps (%.1f s sim), %@, %d policy stalls, %d safety events",
-        result.index + 1, result.outcome.label, result.steps, maxSteps, seconds, handoff, result.policyStalls, result.safetyEvents)
+        result.index + 1, result.outcome.label(stageNames: stageNames), result.steps, maxSteps, seconds, handoff,
+        result.policyStalls, result.safetyEvents)
+    if !stageNames.isEmpty { line += "; stages: " + stageProgress(result, stageNames: stageNames) }
+    return line
+}
+
+/// `insert_slot1 ok (2 tries), move_to_slot3 ok, insert_slot3 timeout`: each stage entered.
+func stageProgress(_ result: EpisodeResult, stageNames: [String]) -> String {
+    var parts: [String] = []
+    for (k, name) in stageNames.enumerated() where k < 16 {
+        let s = result.stageStats[k]
+        guard s.attempts > 0 else { continue }
+        let verdict = s.successes > 0 ? "ok" : s.failures > 0 ? "failed" : s.timeouts > 0 ? "timeout" : "running"
+        parts.append(name + " " + verdict + (s.attempts > 1 ? " (\(s.attempts) tries)" : ""))
+    }
+    return parts.isEmpty ? "none entered" : parts.joined(separator: ", ")
 }
 
 func summaryLines(_ summary: RunSummary) -> [String] {
@@ -379,6 +395,17 @@ func summaryLines(_ summary: RunSummary) -> [String] {
         p.requestsReceived, p.requestsSent, p.latency.p50Milliseconds, p.latency.p95Milliseconds,
         p.errors.isEmpty ? "none" : p.errors.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", "),
         c.stallsNoChunk, c.stallsExhausted, c.stallsTooOld, c.chunksLate, c.actionsDroppedLate))
+    if summary.stageNames.count > 1 || summary.stageNames.first != "task" {
+        for (k, name) in summary.stageNames.enumerated() where k < 16 {
+            let stats = summary.episodes.map { $0.stageStats[k] }
+            let attempts = stats.reduce(0) { $0 + Int($1.attempts) }, successes = stats.reduce(0) { $0 + Int($1.successes) }
+            let reached = stats.filter { $0.attempts > 0 }.count
+            lines.append(String(
+                format: "stage %@: reached in %d episodes, %d successes in %d attempts (%.0f %%), %d timeouts, %d failures",
+                name, reached, successes, attempts, attempts == 0 ? 0 : 100 * Double(successes) / Double(attempts),
+                stats.reduce(0) { $0 + Int($1.timeouts) }, stats.reduce(0) { $0 + Int($1.failures) }))
+        }
+    }
     lines.append("tick stages p99: " + summary.stageComputeP99Nanos.map { String(format: "%@ %.0f µs", $0.stage, Double($0.p99) / 1e3) }.joined(separator: ", "))
     if let recording = summary.recording {
         let c = recording.counters

@@ -33,6 +33,7 @@ func writeRunReport(_ summary: RunSummary, configName: String, directory: String
         "rss_start_kib": summary.residentStartKiB,
         "rss_end_kib": summary.residentEndKiB,
         "warnings": summary.warnings,
+        "stage_names": summary.stageNames,
     ]
     let started = summary.startedUnixNanos
     var endedAt = started
@@ -45,8 +46,18 @@ func writeRunReport(_ summary: RunSummary, configName: String, directory: String
         switch e.outcome {
         case .success: entry["outcome"] = "success"; entry["aborted_reason"] = NSNull()
         case .timeout: entry["outcome"] = "timeout"; entry["aborted_reason"] = NSNull()
+        case let .failed(stage, cause):
+            entry["outcome"] = "failure"; entry["aborted_reason"] = NSNull()
+            entry["failed_stage"] = stage < summary.stageNames.count ? summary.stageNames[stage] : String(stage)
+            entry["failure_cause"] = cause.rawValue
         case let .aborted(reason): entry["outcome"] = "aborted"; entry["aborted_reason"] = reason.recordedName
         }
+        // Per stage: [attempts, successes, failures, timeouts, steps].
+        entry["stage_stats"] = (0..<min(summary.stageNames.count, 16)).map { k -> [Int] in
+            let s = e.stageStats[k]
+            return [Int(s.attempts), Int(s.successes), Int(s.failures), Int(s.timeouts), Int(s.steps)]
+        }
+        entry["final_stage"] = e.finalStage
         return entry
     }
     if let recording = summary.recording {
