@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "Safety", dependencies: ["PLDCore"]),
         .target(name: "Tasks", dependencies: ["PLDCore", "Policies"]),
         .target(name: "Recording", dependencies: ["PLDCore", "CHDF5"], exclude: ["EpisodeFormat.md"]),
-        .target(name: "Learning", dependencies: ["PLDCore", "COpenBLAS"]),
+        .target(name: "Learning", dependencies: ["PLDCore", "COpenBLAS", "Policies"]),
         .target(
             name: "Runtime",
             dependencies: [
@@ -145,6 +145,7 @@ let package = Package(
             dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "TestSupport", "pld"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "PLDCore", "Policies", "TestSupport"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "PLDCore", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Policies", "PLDCore", "TestSupport"]),
         .testTarget(name: "TurboJPEGTests", dependencies: ["TurboJPEG", "TestSupport"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo", "Drivers", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Wire", "ZeroMQ", "PLDCore", "TestSupport"]),
