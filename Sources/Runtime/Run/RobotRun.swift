@@ -38,6 +38,9 @@ public struct RunOptions: Sendable {
     /// this long at the start of its next tick, outside the links' ownership word — a stuck
     /// control thread on demand, to show that e-stop does not need it.
     public var testStallMillisecondsOnSIGUSR2: Int?
+    /// Adjusts the loaded config before anything is built (`pld run --learn`, `pld demo`'s
+    /// phases); the result is validated again and every error names `override` as its origin.
+    public var configure: (@Sendable (inout RobotConfig) -> Void)?
 
     public init() {}
 }
@@ -87,6 +90,8 @@ public struct RunSummary: Sendable {
     public var speed = 1.0
     /// The task's stages (`["task"]` for a single-stage task); episodes' `stageStats` index it.
     public var stageNames: [String] = ["task"]
+    /// What the residual learner did; nil without one.
+    public var learner: LearnerStatus?
 
     public var successes: Int { episodes.filter { $0.outcome == .success }.count }
     public var successRate: Double { episodes.isEmpty ? 0 : Double(successes) / Double(episodes.count) }
@@ -125,17 +130,27 @@ public final class RobotRun: @unchecked Sendable {
     private let residualZeroInit: Bool
     /// Talks to `kind: remote` classifier services; nil without any.
     private let classifierWorker: RemoteClassifierWorker?
+    /// The in-process residual learner (`learner.enabled`); nil otherwise.
+    private let learner: ResidualLearner?
     /// The task's stage names (`task` for a single-stage task), for reports.
     public let stageNames: [String]
 
     /// Loads, connects and wires everything; throws one line naming what failed.
     public init(configPath: String, options: RunOptions = RunOptions()) throws(RuntimeError) {
         self.options = options
-        let loaded: LoadedConfig<RobotConfig>
+        var loaded: LoadedConfig<RobotConfig>
         do {
             loaded = try RobotConfig.loadWithSource(path: configPath)
         } catch {
             throw RuntimeError(error.description)
+        }
+        if let configure = options.configure {
+            var value = loaded.value
+            configure(&value)
+            if let issue = value.validate().first {
+                throw RuntimeError("\(configPath) (with command-line overrides): \(issue)")
+            }
+            loaded = loaded.replacingValue(value)
         }
         let config = loaded.value
         self.config = config
@@ -323,6 +338,18 @@ public final class RobotRun: @unchecked Sendable {
         var featureIndex: [String: Int] = [:]
         for (i, feature) in config.features.enumerated() { featureIndex[feature.name] = i }
         let deadline = options.durationSeconds.map { monotonicNanos() + UInt64($0 * 1e9) }
+        // The residual learner, fed by the tick and swapping weights in between episodes.
+        var learnerLink: LearnerLink?
+        if config.learner.enabled {
+            let link = LearnerLink(steps: SPSCQueue<LearnerStep>(capacity: 16_384), exchange: ResidualExchange())
+            learnerLink = link
+            learner = ResidualLearner(
+                link: link, config: config.learner, residual: config.residual,
+                inputDimensions: residualSampler.valueCount + actionDimensions, actionDimensions: actionDimensions,
+                runDirectory: recorder?.run.path ?? options.outDirectory, log: options.log)
+        } else {
+            learner = nil
+        }
         let faultConfig = config.operator.faults
         func ticks(_ seconds: Double) -> UInt64 { UInt64((seconds / periodS).rounded(.up)) }
         let faults = TickPipeline.FaultPolicy(
@@ -339,7 +366,8 @@ public final class RobotRun: @unchecked Sendable {
             maxEpisodeSteps: config.control.maxEpisodeSteps, periodS: periodS, timeScale: timeScale,
             episodeLimit: options.episodes.map(UInt64.init), deadlineNanos: deadline, recorder: recorder, sensors: sensors,
             recordedCameras: recordedCameras, recordsClassifiers: recording,
-            firstEpisodeIndex: UInt64(recorder?.run.nextEpisodeIndex ?? 0), control: control, faults: faults)
+            firstEpisodeIndex: UInt64(recorder?.run.nextEpisodeIndex ?? 0), control: control, faults: faults,
+            learner: learnerLink)
         loop = ControlLoop(
             periodNanos: UInt64((periodS * timeScale * 1e9).rounded()), options: RealtimeOptions(config: config.control.realtime))
     }
@@ -358,6 +386,7 @@ public final class RobotRun: @unchecked Sendable {
         sensors.start()
         worker.start()
         classifierWorker?.start()
+        learner?.start()
         let pipeline = self.pipeline
         pipeline.warmUpSafetyPaths()
         pipeline.warmUpStageValues()
@@ -414,6 +443,7 @@ public final class RobotRun: @unchecked Sendable {
         recorder?.stop()
         worker.stop()
         classifierWorker?.stop()
+        learner?.stop()
         sensors.stop()
         for arm in egress.arms { arm.close() }
         let recording = recorder.map { recorder in
@@ -435,7 +465,7 @@ public final class RobotRun: @unchecked Sendable {
             endReason: endReason(), counters: Dictionary(uniqueKeysWithValues: RunStatusBoard.Counter.allCases.map { ($0, status.value($0)) }),
             residentStartKiB: residentStart, residentEndKiB: residentKiB(),
             tickComputeBuckets: loop.compute.nonEmptyBuckets(), tickJitterBuckets: loop.jitter.nonEmptyBuckets(),
-            controlRateHz: config.control.rateHz, speed: options.speed, stageNames: stageNames)
+            controlRateHz: config.control.rateHz, speed: options.speed, stageNames: stageNames, learner: learner?.status)
     }
 
     private func endReason() -> String {

@@ -14,6 +14,8 @@ public final class RunStatusBoard: @unchecked Sendable {
         case faultsDriver, faultsPolicy, faultsCamera
         /// Episodes that ended aborted (any reason).
         case episodesAborted
+        /// Episode ticks the learner's queue could not take (it fell behind).
+        case learnerDroppedSteps
     }
 
     /// Where the run is, as operators see it (the `RunState` of the operator protocol).

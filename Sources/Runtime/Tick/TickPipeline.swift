@@ -60,8 +60,11 @@ final class TickPipeline: @unchecked Sendable {
     let arms: [ArmLink]
     let armConfigs: [ArmConfig]
     let scheduler: ChunkScheduler
-    /// The run's residual first, then one per distinct stage weights file.
-    let residuals: [ResidualPolicy]
+    /// The run's residual first, then one per distinct stage weights file. The first is
+    /// swapped for the learner's newest weights between episodes (`learner`).
+    var residuals: [ResidualPolicy]
+    /// The in-process residual learner's link: steps out, weights in. Nil without learning.
+    let learner: LearnerLink?
     let residualScale: ActionVector
     let handoff: HandoffSampler
     var safety: SafetyChain
@@ -161,6 +164,14 @@ final class TickPipeline: @unchecked Sendable {
     var abortRun = false
     /// The reset's gates were checked since it (re)started (`resetTick`).
     var resetGatesChecked = false
+    // Learning (TickPipeline+Learning.swift).
+    var learnerStep = LearnerStep()
+    /// Weights version of the run's residual (0: the config's; n: the learner's n-th).
+    var residualVersion = 0
+    /// This episode runs base-only for the learner's warm-up.
+    var warmupEpisode = false
+    /// u of this tick: the residual's pre-ξ action (zero when it did not act).
+    var residualRaw = ActionVector(count: 0)
 
     struct HomeTarget {
         var joints: InlineArray<8, Double>
@@ -177,7 +188,8 @@ final class TickPipeline: @unchecked Sendable {
         residualSampler: ObservationSampler, featureIndex: [String: Int], kinematics: [ArmKinematicsBox?],
         home: [HomeTarget], reset: ResetConfig?, maxEpisodeSteps: Int, periodS: Double, timeScale: Double,
         episodeLimit: UInt64?, deadlineNanos: UInt64?, recorder: Recorder?, sensors: SensorHub, recordedCameras: [Int],
-        recordsClassifiers: Bool, firstEpisodeIndex: UInt64, control: RunControl, faults: FaultPolicy
+        recordsClassifiers: Bool, firstEpisodeIndex: UInt64, control: RunControl, faults: FaultPolicy,
+        learner: LearnerLink? = nil
     ) {
         self.control = control
         self.faults = faults
@@ -189,6 +201,7 @@ final class TickPipeline: @unchecked Sendable {
         self.armConfigs = armConfigs
         self.scheduler = scheduler
         self.residuals = residuals
+        self.learner = learner
         self.residualScale = residualScale
         self.handoff = handoff
         self.safety = safety
@@ -230,6 +243,7 @@ final class TickPipeline: @unchecked Sendable {
         residualInput.initialize(repeating: 0)
         let actionDimensions = safety.actionDimension
         residualAction = ActionVector(count: actionDimensions)
+        residualRaw = ActionVector(count: actionDimensions)
         baseAction = ActionVector(count: actionDimensions)
         lastBaseAction = ActionVector(count: actionDimensions)
         resetWaypoints = home.map(\.joints)
@@ -643,7 +657,8 @@ final class TickPipeline: @unchecked Sendable {
         phase = .episode
         step = 0
         let index = firstEpisodeIndex + episode
-        handoffStep = handoff.handoffStep(episode: index)
+        swapInLearnedWeights()
+        handoffStep = warmupEpisode ? nil : handoff.handoffStep(episode: index)
         for r in 0..<residuals.count { residuals[r].startEpisode(index) }
         scheduler.reset(now: now)
         episodeStartNanos = now
@@ -703,10 +718,16 @@ final class TickPipeline: @unchecked Sendable {
         // that allow it, else 0.
         let stage = stages.machine.stages[currentStage]
         let residualActive = !scripted && stage.residual && (handoffStep.map { step >= $0 } ?? false)
-        if residualActive {
+        if residualActive || learner != nil {
+            // The learner needs x on every tick, also before the handoff.
             var sink = BufferSink(base: residualInput.baseAddress!, capacity: residualInput.count)
             residualSampler.sample(arms: UnsafeBufferPointer(states), features: featureSnapshot, into: &sink)
-            residuals[stage.residualIndex].act(features: residualInput.span, baseAction: baseAction, into: &residualAction)
+        }
+        for d in 0..<residualRaw.count { residualRaw[d] = 0 }
+        if residualActive {
+            let policy = residuals[stage.residualIndex]
+            policy.act(features: residualInput.span, baseAction: baseAction, into: &residualAction)
+            if policy.xi > 0 { for d in 0..<residualRaw.count { residualRaw[d] = residualAction[d] / policy.xi } }
             for d in 0..<residualAction.count { residualAction[d] *= residualScale[d] }
             episodeResidualSteps += 1
         } else {
@@ -756,6 +777,7 @@ final class TickPipeline: @unchecked Sendable {
         }
         record.done = outcome != nil
         record.reward = outcome == .success ? 1 : 0
+        if learner != nil { pushLearnerStep(reward: record.reward, last: outcome != nil, outcome: outcome) }
         if let recorder, !recorder.pushStep(record) {
             episodeDroppedSteps += 1
             status.count(.recorderDroppedSteps)
@@ -790,6 +812,7 @@ final class TickPipeline: @unchecked Sendable {
         stageEnding = nil
         motion = nil
         resumeEpisodeAfterReset = false
+        if learner != nil { closeLearnerEpisode(outcome: outcome) }
         if !episodeResults.push(result) { status.count(.resultsDropped) }
         let completed = outcome.isVerdict
         status.endEpisode(success: outcome == .success, completed: completed)

@@ -287,6 +287,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not write the run report (run_summary.json, report.md, plots) to the run directory.")
     var noReport = false
 
+    @Flag(help: "Train the residual while running (learner.enabled: true; PLD's Probe: SAC with a Cal-QL warm start). New weights are swapped in between episodes and written to RUN/learner/.")
+    var learn = false
+
     // Tests only: SIGUSR2 stalls the control thread this long (see RunOptions).
     @Option(name: .customLong("test-stall-on-sigusr2"), help: .hidden)
     var testStallMilliseconds: Int?
@@ -307,6 +310,13 @@ struct Run: ParsableCommand {
         options.outDirectory = out
         options.record = !noRecord
         options.testStallMillisecondsOnSIGUSR2 = testStallMilliseconds
+        if learn {
+            options.configure = { config in
+                config.learner.enabled = true
+                // Exploration: the learner's actor is sampled while it collects.
+                config.residual.mode = .sample
+            }
+        }
         // The live view when this is a terminal (and not --no-tui); plain lines otherwise.
         let liveView = !noTui && LiveView.terminalAttached ? LiveView() : nil
         if let liveView {
@@ -428,12 +438,18 @@ func summaryLines(_ summary: RunSummary) -> [String] {
 
 struct Learn: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the residual policy from a running `pld run` (SAC with a Cal-QL warm start).")
+        abstract: "Run episodes and train the residual on them (`pld run --learn`).",
+        discussion: """
+            The learner runs on its own thread inside the run: base-only warm-up episodes             (learner.warmup_episodes), a Cal-QL warm start on their successes, then SAC on the             hybrid episodes, half the batch from the offline and half from the online buffer.             New weights are swapped in between episodes (never during one) and written to             RUN/learner/residual_latest.safetensors; every episode records the weights version it             ran. Point residual.weights_path at a written file to run the trained expert.
+            """)
 
-    @Option(help: ArgumentHelp("Robot config YAML of the run to learn from.", valueName: "FILE"))
-    var config: String
+    @OptionGroup var runOptions: Run
+
+    func validate() throws { try runOptions.validate() }
 
     func run() throws {
-        throw notAvailableYet("learn", arrivesWith: "issue #8 (the residual RL learner)")
+        var command = runOptions
+        command.learn = true
+        try command.run()
     }
 }

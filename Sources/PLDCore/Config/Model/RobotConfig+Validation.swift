@@ -18,6 +18,13 @@ extension RobotConfig {
             checkStateSource(source, root["residual"]["inputs"][index], &v)
         }
         handoff.validate(at: root["handoff"], maxEpisodeSteps: control.maxEpisodeSteps, into: &v)
+        learner.validate(at: root["learner"], into: &v)
+        if learner.enabled && !residual.enabled {
+            v.fail(root["learner"]["enabled"], "the learner trains the residual; enable it too (residual.enabled: true)")
+        }
+        if learner.enabled && residual.weightsPath != nil {
+            v.fail(root["learner"]["enabled"], "the learner starts from a fresh residual; remove residual.weights_path (or learner.enabled: false to run those weights)")
+        }
         validateClassifiers(&v)
         validateStages(&v)
         validateReset(&v)

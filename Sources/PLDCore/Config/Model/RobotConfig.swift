@@ -25,6 +25,7 @@ public struct RobotConfig: ConfigDocument {
     public var policy: PolicyConfig
     public var residual = ResidualConfig()
     public var handoff = HandoffConfig()
+    public var learner = LearnerConfig()
     public var classifiers: [ClassifierConfig] = []
     /// Empty = single-stage task: one policy stage with the `task` prompt that ends on
     /// `success` or at `control.max_episode_steps`.
@@ -52,6 +53,7 @@ public struct RobotConfig: ConfigDocument {
         features = try c.value(.features, default: features)
         residual = try c.value(.residual, default: residual)
         handoff = try c.value(.handoff, default: handoff)
+        learner = try c.value(.learner, default: learner)
         classifiers = try c.value(.classifiers, default: classifiers)
         stages = try c.value(.stages, default: stages)
         success = try c.optional(.success)

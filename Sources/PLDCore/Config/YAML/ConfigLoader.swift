@@ -40,6 +40,14 @@ public struct LoadedConfig<Value: ConfigDocument>: Sendable {
     /// in comments, layout or spelled-out defaults give the same text. Hash this (or
     /// `source.rawBytes`) to identify a configuration in recordings.
     public func canonicalJSON() -> String { value.canonicalJSON() }
+
+    public init(value: Value, source: ConfigSource) {
+        self.value = value
+        self.source = source
+    }
+
+    /// The same file with an adjusted value (command-line overrides such as `pld run --learn`).
+    public func replacingValue(_ value: Value) -> LoadedConfig<Value> { LoadedConfig(value: value, source: source) }
 }
 
 extension ConfigDocument {
