@@ -135,6 +135,14 @@ public final class ReplayBuffer: @unchecked Sendable {
         return stored
     }
 
+    /// Appends every transition `other` holds, oldest first (e.g. a buffer filled before the
+    /// learner existed, from which the normaliser was estimated). Widths must match.
+    public func append(contentsOf other: ReplayBuffer) {
+        precondition(other.inputDimensions == inputDimensions && other.actionDimensions == actionDimensions,
+                     "append(contentsOf:): widths \(other.inputDimensions), \(other.actionDimensions); expected \(inputDimensions), \(actionDimensions)")
+        for i in 0..<other.count { append(other.transition(at: i)) }
+    }
+
     /// The transition at `index` (0 = oldest held). Allocates (inspection and tests).
     public func transition(at index: Int) -> Transition {
         precondition(index >= 0 && index < count, "transition(at: \(index)) outside 0..<\(count)")

@@ -31,8 +31,13 @@ public struct SACConfiguration: Sendable, Equatable {
     public var targetEntropy: Double?
     /// log σ is clamped into this range (gradient zero outside).
     public var logStdRange: ClosedRange<Double> = -20...2
-    /// Subtract α · log π(u′|x′) in the TD target (standard SAC).
-    public var backupEntropy = true
+    /// Subtract α · log π(u′|x′) in the TD target (the original SAC's soft backup). Off by
+    /// default, as in SERL / HIL-SERL's SAC, from which PLD's learner derives: with a sparse
+    /// success reward and episodes that end at success, the entropy bonus accrues on every step
+    /// that does not succeed, so a soft backup rewards *not* finishing (measured with the
+    /// residual test in `Tests/LearningTests`: Q grew to ≈ 12 for a reward of 1 and the residual
+    /// learned to avoid the goal).
+    public var backupEntropy = false
     /// Multiplies the PyTorch-default initial weights and bias of the actor's μ and log σ heads
     /// (small: the residual starts near zero).
     public var actorHeadInitScale = 0.01
