@@ -59,7 +59,7 @@ struct LearnerResults: Codable {
     var criticActorRatio: Int
     var online: Case
     var warmStartCQL: Case
-    /// Updates per second of wall time over the online phase, with sampling and everything.
+    /// Losses of the last measured update (a sanity check that the numbers are finite).
     var finalCriticLoss: Float
     var finalActorLoss: Float
 }
