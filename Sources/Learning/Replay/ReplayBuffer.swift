@@ -155,6 +155,13 @@ public final class ReplayBuffer: @unchecked Sendable {
             done: dones[row] != 0, monteCarloReturn: monteCarloReturns[row])
     }
 
+    /// After an exact restore (same capacity, rows in storage order): the ring's write
+    /// position continues where the saved buffer's did.
+    func restoreWritePosition(appended total: Int) {
+        precondition(total >= count, "restoreWritePosition: \(total) appended but \(count) held")
+        appended = total
+    }
+
     /// Forgets every transition (storage kept).
     public func removeAll() {
         count = 0
