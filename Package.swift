@@ -88,7 +88,9 @@ let package = Package(
         .target(name: "Safety", dependencies: ["PLDCore"]),
         .target(name: "Tasks", dependencies: ["PLDCore", "Policies"]),
         .target(name: "Recording", dependencies: ["PLDCore", "CHDF5"], exclude: ["EpisodeFormat.md"]),
-        .target(name: "Learning", dependencies: ["PLDCore", "COpenBLAS", "Policies"]),
+        // -O in debug builds too: the learner's numeric loops are 10-50x slower unoptimised,
+        // and LearningTests trains small networks (see Tests/LearningTests).
+        .target(name: "Learning", dependencies: ["PLDCore", "COpenBLAS", "Policies"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(
             name: "Runtime",
             dependencies: [

@@ -6,7 +6,7 @@ struct PLDBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pld bench",
         abstract: "Measure the runtime's hot paths; print JSON with --json.",
-        subcommands: [Codec.self, Links.self, Loop.self, Record.self, Residual.self, ZeroMQEcho.self])
+        subcommands: [Codec.self, Learner.self, Links.self, Loop.self, Record.self, Residual.self, ZeroMQEcho.self])
 }
 
 struct Codec: ParsableCommand {

@@ -34,12 +34,63 @@ import Testing
         #expect(try Self.bytes(resumed) == (try Self.bytes(original)), "training diverged after the reload")
         #expect(resumed.updateCount == 12 && resumed.warmStartStepCount == 4 && resumed.criticStepCount == 24)
 
-        // The resuming initialiser takes the normaliser from the file.
+        // The resuming initialiser takes the normaliser from the file; the replay buffers come
+        // from their own files.
         let fresh = try SACLearner(resumingFrom: path, configuration: resumed.configuration)
         #expect(fresh.normalizer == original.normalizer)
-        LearnerFixtures.fillRandom(fresh, seed: 123)
+        let offlinePath = LearnerFixtures.temporaryPath("offline"), onlinePath = LearnerFixtures.temporaryPath("online")
+        defer {
+            try? FileManager.default.removeItem(atPath: offlinePath)
+            try? FileManager.default.removeItem(atPath: onlinePath)
+        }
+        try resumed.offline.write(toFile: offlinePath)
+        try resumed.online.write(toFile: onlinePath)
+        try fresh.offline.load(fromFile: offlinePath)
+        try fresh.online.load(fromFile: onlinePath)
         fresh.update(count: 5)
         #expect(try Self.bytes(fresh) == (try Self.bytes(original)))
+    }
+
+    static func contents(_ buffer: ReplayBuffer) -> [Transition] { (0..<buffer.count).map { buffer.transition(at: $0) } }
+
+    @Test func replayBufferFilesRestoreTheRing() throws {
+        let buffer = ReplayBuffer(capacity: 50, inputDimensions: 3, actionDimensions: 2)
+        var random = LearnerRandom(seed: 6)
+        for i in 0..<120 {
+            let x = [Float(i), Float(random.nextUnit()), 0]
+            buffer.append(input: x, action: [0.5, -0.5], reward: Float(i), nextInput: x, done: i % 7 == 0,
+                          monteCarloReturn: i % 3 == 0 ? -.infinity : Float(i))
+        }
+        let path = LearnerFixtures.temporaryPath("replay")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try buffer.write(toFile: path)
+
+        let same = ReplayBuffer(capacity: 50, inputDimensions: 3, actionDimensions: 2)
+        try same.load(fromFile: path)
+        #expect(same.count == 50 && same.appended == 120)
+        #expect(Self.contents(same) == Self.contents(buffer))
+        #expect(Self.contents(same).map(\.reward) == (70..<120).map(Float.init), "oldest first")
+        let batchA = TransitionBatch(rows: 16, inputDimensions: 3, actionDimensions: 2), batchB = TransitionBatch(rows: 16, inputDimensions: 3, actionDimensions: 2)
+        var r1 = LearnerRandom(seed: 1), r2 = LearnerRandom(seed: 1)
+        buffer.sample(rows: 16, into: batchA, at: 0, random: &r1)
+        same.sample(rows: 16, into: batchB, at: 0, random: &r2)
+        #expect((0..<16).map { batchA.rewards[$0] } == (0..<16).map { batchB.rewards[$0] }, "same draws, same transitions")
+
+        let smaller = ReplayBuffer(capacity: 30, inputDimensions: 3, actionDimensions: 2)
+        try smaller.load(fromFile: path)
+        #expect(Self.contents(smaller).map(\.reward) == (90..<120).map(Float.init))
+        let larger = ReplayBuffer(capacity: 200, inputDimensions: 3, actionDimensions: 2)
+        try larger.load(fromFile: path)
+        #expect(Self.contents(larger) == Self.contents(buffer))
+
+        let wrongWidth = ReplayBuffer(capacity: 50, inputDimensions: 4, actionDimensions: 2)
+        do {
+            try wrongWidth.load(fromFile: path)
+            Issue.record("loading into a buffer of another width succeeded")
+        } catch {
+            #expect(error.description.hasPrefix(path) && error.description.contains("input width 3"))
+        }
+        #expect(wrongWidth.count == 0)
     }
 
     @Test func trainingIsReproducibleForASeed() throws {

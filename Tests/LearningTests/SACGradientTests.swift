@@ -10,7 +10,7 @@ import Testing
 
     /// A tiny learner with non-trivial heads (log σ partly outside its clamp range), a
     /// non-identity normaliser, targets that differ from the critics, and a filled batch.
-    static func makeLearner() throws -> SACLearner {
+    static func makeLearner(backupEntropy: Bool = false) throws -> SACLearner {
         var c = SACConfiguration(inputDimensions: d, actionDimensions: a)
         c.hidden = [8, 7]
         c.batchSize = b
@@ -23,6 +23,7 @@ import Testing
         c.initialTemperature = 0.7
         c.discount = 0.9
         c.seed = 11
+        c.backupEntropy = backupEntropy
         let normalizer = try ObservationNormalizer(mean: [0.1, -0.2, 0.3, 0, 0.05], std: [0.8, 1.3, 0.5, 1, 0.7])
         let learner = try SACLearner(configuration: c, normalizer: normalizer)
         var random = LearnerRandom(seed: 5)
@@ -61,7 +62,8 @@ import Testing
 
     static func logStdRange(_ learner: SACLearner) -> ClosedRange<Double> { learner.configuration.logStdRange }
 
-    /// Σ_j mean_i (Q_j(x̂, u) − y)² as a function of the critic parameters.
+    /// Σ_j mean_i (Q_j(x̂, u) − y)² as a function of the critic parameters, y = r + γ (1 − done)
+    /// (min_j Q̄_j(x̂′, u′) [− α log π(u′|x′)]).
     static func tdLoss(_ learner: SACLearner, critic: [Double]) -> Double {
         let c = learner.configuration
         let actor = learner.actorParameters.doubles, target = learner.targetParameters.doubles
@@ -78,7 +80,7 @@ import Testing
             let q = Reference.mlp(learner.critics[j], critic, data, rows: b)
             for i in 0..<b {
                 let y = Double(learner.batch.rewards[i]) + c.discount * (1 - Double(learner.batch.dones[i]))
-                    * (min(q1n[i], q2n[i]) - alpha * next.logProb[i])
+                    * (min(q1n[i], q2n[i]) - (c.backupEntropy ? alpha * next.logProb[i] : 0))
                 loss += (q[i] - y) * (q[i] - y) / Double(b)
             }
         }
@@ -131,8 +133,9 @@ import Testing
         #expect(check.passed, "\(label): \(check)")
     }
 
-    @Test func criticTDLossGradient() throws {
-        let learner = try Self.makeLearner()
+    @Test(arguments: [false, true])
+    func criticTDLossGradient(backupEntropy: Bool) throws {
+        let learner = try Self.makeLearner(backupEntropy: backupEntropy)
         var stats = SACUpdateStatistics()
         learner.criticLossAndGradients(conservative: false, into: &stats)
         let theta = learner.criticParameters.doubles

@@ -1,10 +1,10 @@
 /// One named tensor inside a `ParameterBuffer`: `count` floats from `offset`, row-major with
 /// PyTorch's shapes (a Linear weight is [out, in]).
-public struct ParameterTensor: Sendable, Equatable {
-    public var name: String
-    public var shape: [Int]
-    public var offset: Int
-    public var count: Int { shape.reduce(1, *) }
+struct ParameterTensor: Sendable, Equatable {
+    var name: String
+    var shape: [Int]
+    var offset: Int
+    var count: Int { shape.reduce(1, *) }
 }
 
 /// Collects the tensors of one or more networks before their storage exists; each layer asks

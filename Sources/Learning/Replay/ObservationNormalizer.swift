@@ -48,6 +48,14 @@ public struct ObservationNormalizer: Sendable, Equatable {
         return try! ObservationNormalizer(mean: mean, std: std)
     }
 
+    /// Mean and standard deviation of `inputs` (rows of the input width), std floored at
+    /// `minimumStd`. Identity of `dimensions` when `inputs` is empty.
+    public static func estimate(inputs: [[Float]], dimensions: Int, minimumStd: Float = 1e-3) -> ObservationNormalizer {
+        let buffer = ReplayBuffer(capacity: max(inputs.count, 1), inputDimensions: dimensions, actionDimensions: 1)
+        for x in inputs { buffer.append(input: x, action: [0], reward: 0, nextInput: x, done: false, monteCarloReturn: 0) }
+        return estimate(from: buffer, minimumStd: minimumStd)
+    }
+
     /// x̂ for `rows` rows of [rows, dimensions] (in place allowed). No allocation.
     func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int) {
         let d = dimensions

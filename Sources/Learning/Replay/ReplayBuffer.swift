@@ -135,6 +135,14 @@ public final class ReplayBuffer: @unchecked Sendable {
         return stored
     }
 
+    /// Appends every transition `other` holds, oldest first (e.g. a buffer filled before the
+    /// learner existed, from which the normaliser was estimated). Widths must match.
+    public func append(contentsOf other: ReplayBuffer) {
+        precondition(other.inputDimensions == inputDimensions && other.actionDimensions == actionDimensions,
+                     "append(contentsOf:): widths \(other.inputDimensions), \(other.actionDimensions); expected \(inputDimensions), \(actionDimensions)")
+        for i in 0..<other.count { append(other.transition(at: i)) }
+    }
+
     /// The transition at `index` (0 = oldest held). Allocates (inspection and tests).
     public func transition(at index: Int) -> Transition {
         precondition(index >= 0 && index < count, "transition(at: \(index)) outside 0..<\(count)")
@@ -145,6 +153,13 @@ public final class ReplayBuffer: @unchecked Sendable {
             action: Array(UnsafeBufferPointer(start: actions + row * a, count: a)),
             reward: rewards[row], nextInput: Array(UnsafeBufferPointer(start: nextInputs + row * d, count: d)),
             done: dones[row] != 0, monteCarloReturn: monteCarloReturns[row])
+    }
+
+    /// After an exact restore (same capacity, rows in storage order): the ring's write
+    /// position continues where the saved buffer's did.
+    func restoreWritePosition(appended total: Int) {
+        precondition(total >= count, "restoreWritePosition: \(total) appended but \(count) held")
+        appended = total
     }
 
     /// Forgets every transition (storage kept).
@@ -167,25 +182,5 @@ public final class ReplayBuffer: @unchecked Sendable {
             batch.dones[k] = dones[row]
             batch.monteCarloReturns[k] = monteCarloReturns[row]
         }
-    }
-}
-
-/// One transition as plain arrays (appending from tests and tools; the runtime may use the
-/// span-based `append`).
-public struct Transition: Sendable, Equatable {
-    public var input: [Float]
-    public var action: [Float]
-    public var reward: Float
-    public var nextInput: [Float]
-    public var done: Bool
-    public var monteCarloReturn: Float
-
-    public init(input: [Float], action: [Float], reward: Float, nextInput: [Float], done: Bool, monteCarloReturn: Float) {
-        self.input = input
-        self.action = action
-        self.reward = reward
-        self.nextInput = nextInput
-        self.done = done
-        self.monteCarloReturn = monteCarloReturn
     }
 }

@@ -31,8 +31,13 @@ public struct SACConfiguration: Sendable, Equatable {
     public var targetEntropy: Double?
     /// log σ is clamped into this range (gradient zero outside).
     public var logStdRange: ClosedRange<Double> = -20...2
-    /// Subtract α · log π(u′|x′) in the TD target (standard SAC).
-    public var backupEntropy = true
+    /// Subtract α · log π(u′|x′) in the TD target (the original SAC's soft backup). Off by
+    /// default, as in SERL / HIL-SERL's SAC, from which PLD's learner derives: with a sparse
+    /// success reward and episodes that end at success, the entropy bonus accrues on every step
+    /// that does not succeed, so a soft backup rewards *not* finishing (measured with the
+    /// residual test in `Tests/LearningTests`: Q grew to ≈ 12 for a reward of 1 and the residual
+    /// learned to avoid the goal).
+    public var backupEntropy = false
     /// Multiplies the PyTorch-default initial weights and bias of the actor's μ and log σ heads
     /// (small: the residual starts near zero).
     public var actorHeadInitScale = 0.01
@@ -83,33 +88,4 @@ public struct SACConfiguration: Sendable, Equatable {
         try require(cql.temperature > 0 && cql.temperature.isFinite, "cql.temperature must be positive")
         try require(offlineCapacity >= 1 && onlineCapacity >= 1, "replay capacities must be at least 1")
     }
-}
-
-/// The conservative (CQL) critic regulariser with Cal-QL's calibration.
-///
-/// Per critic Q and data row (x, u, mcReturn), with N uniform actions a_k ~ U(−1, 1)ᴬ and N
-/// current-policy samples a′_k ~ π(·|x) (no gradient into the actor):
-///
-///     L = weight · mean_rows( τ · logsumexp_k( [ (Q(x, a_k) + A·log 2) / τ ,
-///                                               (max(Q(x, a′_k), mcReturn) − log π(a′_k|x)) / τ ] )
-///                             − Q(x, u) )
-///
-/// (importance-sampled as in CQL/Cal-QL: each sample's Q minus its log density; τ is the CQL
-/// temperature, 1). The max with the Monte-Carlo return is Cal-QL's calibration: policy-action
-/// values are not pushed below the data's actual return.
-public struct CQLConfiguration: Sendable, Equatable {
-    /// CQL's α (Cal-QL: 5). 0 turns the term off everywhere.
-    public var weight = 5.0
-    /// N: uniform samples and policy samples per state (each).
-    public var actionSamples = 10
-    /// CQL's logsumexp temperature τ.
-    public var temperature = 1.0
-    /// Cal-QL's lower bound (false: plain CQL).
-    public var calibrated = true
-    /// Keep the term in online updates after the warm start (default off: warm start only).
-    public var duringOnline = false
-
-    public init() {}
-
-    var enabled: Bool { weight > 0 }
 }

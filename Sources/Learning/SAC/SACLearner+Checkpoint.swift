@@ -11,7 +11,8 @@ import Policies
 // `learner.layer_norm`, `learner.activation`, the counters `learner.update_count`,
 // `learner.warm_start_steps`, `learner.critic_steps`, `learner.actor_steps`,
 // `learner.adam_steps.{actor,critic,temperature}`, and `learner.random_state` (four decimal
-// 64-bit words). Replay buffers are not part of it.
+// 64-bit words). Replay buffers are not part of it: `ReplayBuffer.write(toFile:)` and
+// `load(fromFile:)` save and restore them (format `replay-buffer/1`).
 extension SACLearner {
     public static let checkpointFormat = "sac-learner/1"
 
