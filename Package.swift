@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "pld-bench",
             dependencies: [
-                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime", "Recording", "TestSupport",
+                "Wire", "ZeroMQ", "PLDCore", "Drivers", "MuJoCo", "Simulation", "Policies", "Runtime", "Recording", "Learning", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),

@@ -342,6 +342,8 @@ final class EpisodeWriter {
             ("stage_timeouts", .int64s(stageStats.map { Int64($0.timeouts) })),
             ("stage_steps", .int64s(stageStats.map { Int64($0.steps) })),
             ("final_stage", .int64(Int64(closing.finalStage))),
+            ("residual_version", .int64(Int64(opening.residualVersion))),
+            ("learner_warmup", .bool(opening.learnerWarmup)),
             ("action_names", .strings(layout.actionNames)),
             ("residual_steps", .int64(Int64(closing.residualSteps))),
             ("policy_stalls", .int64(Int64(closing.policyStalls))),

@@ -138,6 +138,10 @@ public struct EpisodeOpening: Sendable {
     public var startedUnixNanos: Int64
     /// Monotonic time of the first tick, ns (the zero of `/timestamp`).
     public var startNanos: UInt64
+    /// Residual weights version this episode ran (0: the config's; n: the learner's n-th).
+    public var residualVersion = 0
+    /// The episode ran base-only for the learner's warm-up.
+    public var learnerWarmup = false
 
     public init(episode: UInt64, handoffStep: Int?, startedUnixNanos: Int64, startNanos: UInt64) {
         self.episode = episode

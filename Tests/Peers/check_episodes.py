@@ -71,7 +71,8 @@ ATTRS = {
     "recorder_lagged": "bool", "frames_missing": "int", "started_unix_ns": "int", "duration_s": "float", "speed": "float",
     "index_entry": "str",
     "stage_names": "str[]", "stage_attempts": "int[]", "stage_successes": "int[]", "stage_failures": "int[]",
-    "stage_timeouts": "int[]", "stage_steps": "int[]", "final_stage": "int",
+    "stage_timeouts": "int[]", "stage_steps": "int[]", "final_stage": "int", "residual_version": "int",
+    "learner_warmup": "bool",
 }
 
 

@@ -448,3 +448,32 @@ def test_bad_stage_stats_fail_in_one_line(tmp_path):
     doc["episodes"][1]["stage_stats"] = [[1, 2, 3]]
     write_summary(tmp_path, doc)
     assert_one_error(run_report(tmp_path), "episodes[1].stage_stats[0]")
+
+
+def test_learning_section_and_curve(tmp_path):
+    doc = make_summary(n_episodes=60)
+    for e in doc["episodes"]:
+        warm = e["index"] < 20
+        e["learner_warmup"] = warm
+        e["residual_version"] = 0 if warm else e["index"] - 19
+        # base alone: 10 of 20; with the residual: the last 20 all succeed
+        e["outcome"] = "success" if (e["index"] % 2 == 0 if warm else e["index"] >= 40) else "timeout"
+        e["aborted_reason"] = None
+    doc["counters"] = counters_for(doc["episodes"])
+    doc["learner"] = {"phase": "learning", "warmup_episodes": 20, "learning_episodes": 40, "offline_transitions": 2000,
+                      "online_transitions": 9000, "updates": 9000, "warm_start_updates": 300, "versions": 40, "failure": None}
+    write_summary(tmp_path, doc)
+    text = report_ok(tmp_path)
+    table = rows(section(text, "Learning"))
+    assert table["Base success in warm-up (95% Wilson)"][0].startswith("10/20 = 50.0%")
+    assert table["Success, last 20 learning episodes"][0].startswith("20/20 = 100.0%")
+    assert table["Success, first 20 learning episodes"][0].startswith("0/20 = 0.0%")
+    assert table["Weights versions published"] == ["40"]
+    png = tmp_path / "plots" / "learning_curve.png"
+    assert png.stat().st_size > 5000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_learning_section_without_a_learner(tmp_path):
+    write_summary(tmp_path, make_summary(n_episodes=5))
+    assert "Learning" not in headings(report_ok(tmp_path))
+    assert not (tmp_path / "plots" / "learning_curve.png").exists()

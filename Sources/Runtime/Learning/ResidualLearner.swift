@@ -258,6 +258,9 @@ final class ResidualLearner: @unchecked Sendable {
         configuration.temperatureOptimizer = .adam(learningRate: config.learningRate)
         configuration.criticActorRatio = config.criticActorRatio
         configuration.cql.weight = config.cqlWeight
+        configuration.cql.actionSamples = config.cqlActionSamples
+        configuration.initialTemperature = config.initialTemperature
+        configuration.initialLogStdBias = config.initialLogStd
         configuration.offlineCapacity = config.bufferCapacity
         configuration.onlineCapacity = config.bufferCapacity
         configuration.seed = config.seed

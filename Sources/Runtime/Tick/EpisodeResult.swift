@@ -68,6 +68,10 @@ public struct EpisodeResult: Sendable {
     public var stageStats = InlineArray<16, RecordedStageStats>(repeating: RecordedStageStats())
     /// The stage the episode ended in.
     public var finalStage = 0
+    /// Residual weights version that ran (0: the config's; n: the in-process learner's n-th).
+    public var residualVersion = 0
+    /// A base-only warm-up episode of the learner.
+    public var learnerWarmup = false
 
     public init(
         index: UInt64, outcome: EpisodeOutcome, steps: Int, handoffStep: Int?, durationNanos: UInt64, policyStalls: Int,

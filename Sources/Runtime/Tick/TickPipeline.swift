@@ -672,8 +672,10 @@ final class TickPipeline: @unchecked Sendable {
         startExecutedAction()
         status.beginEpisode(index, handoffStep: handoffStep)
         if let recorder {
-            let opening = EpisodeOpening(
+            var opening = EpisodeOpening(
                 episode: index, handoffStep: handoffStep, startedUnixNanos: wallClockUnixNanos(), startNanos: now)
+            opening.residualVersion = residualVersion
+            opening.learnerWarmup = warmupEpisode
             // Cannot fail: `canOpenEpisode` saw the queue at most half full.
             _ = recorder.push(.open(opening))
         }
@@ -793,6 +795,8 @@ final class TickPipeline: @unchecked Sendable {
             durationNanos: now &- episodeStartNanos, policyStalls: episodeStalls,
             safetyEvents: episodeSafetyEvents, residualSteps: episodeResidualSteps, droppedSteps: episodeDroppedSteps)
         result.finalStage = currentStage
+        result.residualVersion = residualVersion
+        result.learnerWarmup = warmupEpisode
         for k in 0..<min(stages.machine.stages.count, recordMaxStages) {
             let s = stages.machine.stats(k)
             result.stageStats[k] = RecordedStageStats(

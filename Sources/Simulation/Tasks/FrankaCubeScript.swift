@@ -5,14 +5,22 @@
 ///
 /// It succeeds only part of the time, for a reason a residual conditioned on state and base
 /// action can learn to correct: its grasp point is biased sideways by an error that grows with
-/// the cube's distance from the robot's centre line (`biasGainPerMeter · y`, like a VLA whose
-/// depth estimate is off at the edge of the image). Cubes near the centre are picked; cubes
-/// far to the side are missed, the closed fingers rise empty, and the episode times out.
-/// Cube positions are drawn uniformly across the table by `FrankaCubeTask`, which puts the
-/// base policy's success rate in the 30–70 % the simulator promises.
+/// the cube's distance from the robot's centre line (1.27 · y·|y|: 6 cm at the table's edge,
+/// like a VLA whose depth estimate is off at the edge of the image). Cubes near the centre are
+/// picked; cubes far to the side are missed, the closed fingers rise empty, and the episode
+/// times out. Cube positions are drawn uniformly across the table by `FrankaCubeTask`, which
+/// puts the base policy's success rate at about 60 %.
+///
+/// Like many VLA grasps it centres at a hover height above the (believed) grasp point and then
+/// goes straight down, without re-centring during the 10 cm descent: a sideways correction
+/// made on the way down is kept, not fought — the residual's way to fix the bias.
 public struct FrankaCubeScript: Sendable {
-    /// Lateral grasp error per metre of cube offset from y = 0.
-    public var biasGainPerMeter = 0.12
+    /// Lateral grasp error: `biasGainPerMeter · y · |y| / 0.1` m for a cube at y.
+    public var biasGainPerMeter = 0.127
+    /// Below the hover height by more than this (m) the end effector is descending, and keeps
+    /// descending while within `descendToleranceM` of the target horizontally.
+    public var descendStartedM = 0.01
+    public var descendToleranceM = 0.04
     /// Metres per normalised translation unit (the action space's scale).
     public var translationMPerUnit = 0.05
     /// Largest planned move per step, m (kept under the safety chain's step cap).
@@ -36,7 +44,9 @@ public struct FrankaCubeScript: Sendable {
         if gripperWidthM < 0.07 { return ee.z < cube.z + 0.02 && gripperWidthM > 0.055 ? .close : .lift }
         let target = graspPoint(cube: cube)
         let horizontal = SIMD2(ee.x - target.x, ee.y - target.y)
-        if (horizontal * horizontal).sum().squareRoot() > 0.006 { return .approach }
+        let distance = (horizontal * horizontal).sum().squareRoot()
+        let low = ee.z < target.z + hoverHeightM - descendStartedM
+        if distance > (low ? descendToleranceM : 0.006) { return .approach }
         return ee.z > target.z + 0.004 ? .descend : .close
     }
 
@@ -57,11 +67,10 @@ public struct FrankaCubeScript: Sendable {
             var gripper = width < 0.07 ? 1.0 : 0.0
             switch phase(ee: ee, gripperWidthM: width, cube: cube) {
             case .approach:
-                let hover = SIMD3(target.x, target.y, max(target.z + hoverHeightM, ee.z))
-                move = hover - ee
-                if abs(hover.x - ee.x) < 0.03 && abs(hover.y - ee.y) < 0.03 { move = SIMD3(target.x, target.y, target.z + 0.03) - ee }
+                // Centre at the hover height (climbing to it first if below).
+                move = SIMD3(target.x, target.y, target.z + hoverHeightM) - ee
             case .descend:
-                move = target - ee
+                move = SIMD3(0, 0, target.z - ee.z)  // straight down
             case .close:
                 gripper = 1
                 width = 0.06  // planned: the fingers are closing

@@ -35,6 +35,14 @@ func writeRunReport(_ summary: RunSummary, configName: String, directory: String
         "warnings": summary.warnings,
         "stage_names": summary.stageNames,
     ]
+    if let learner = summary.learner {
+        object["learner"] = [
+            "phase": learner.phase, "warmup_episodes": learner.warmupEpisodes, "learning_episodes": learner.learningEpisodes,
+            "offline_transitions": learner.offlineTransitions, "online_transitions": learner.onlineTransitions,
+            "updates": learner.updates, "warm_start_updates": learner.warmStartUpdates, "versions": learner.version,
+            "failure": learner.failure.map { $0 as Any } ?? NSNull(),
+        ] as [String: Any]
+    }
     let started = summary.startedUnixNanos
     var endedAt = started
     object["episodes"] = summary.episodes.map { e -> [String: Any] in
@@ -58,6 +66,10 @@ func writeRunReport(_ summary: RunSummary, configName: String, directory: String
             return [Int(s.attempts), Int(s.successes), Int(s.failures), Int(s.timeouts), Int(s.steps)]
         }
         entry["final_stage"] = e.finalStage
+        if summary.learner != nil {
+            entry["residual_version"] = e.residualVersion
+            entry["learner_warmup"] = e.learnerWarmup
+        }
         return entry
     }
     if let recording = summary.recording {

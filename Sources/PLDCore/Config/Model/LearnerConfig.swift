@@ -24,6 +24,16 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
     public var criticActorRatio = 2
     /// Conservative (CQL) weight α during the warm start; 0 turns Cal-QL off. Default 5.
     public var cqlWeight = 5.0
+    /// Sampled actions per state in the CQL term (uniform and policy each). A warm-start update
+    /// costs about as much as (1 + 2·N) online ones. Default 10.
+    public var cqlActionSamples = 10
+    /// SAC's initial entropy temperature. PLD: 1.0. A residual that starts with a large σ
+    /// thrashes a working base policy; 0.1 keeps early exploration near the base. Default 1.0.
+    public var initialTemperature = 1.0
+    /// The actor's initial log σ (the bias of its log σ head; its weights start near zero). A
+    /// σ of 1 in normalised units moves the arm as much as the base policy does, wrecking the
+    /// episodes the learner collects; ResiP starts at −1.5. Default −1.5.
+    public var initialLogStd = -1.5
     /// Transitions each of the offline and online buffers keeps. Default 250000.
     public var bufferCapacity = 250_000
     /// A new weights version every this many learning episodes. Default 1.
@@ -46,6 +56,9 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         targetUpdateRate = try c.value(.targetUpdateRate, default: targetUpdateRate)
         criticActorRatio = try c.value(.criticActorRatio, default: criticActorRatio)
         cqlWeight = try c.value(.cqlWeight, default: cqlWeight)
+        cqlActionSamples = try c.value(.cqlActionSamples, default: cqlActionSamples)
+        initialTemperature = try c.value(.initialTemperature, default: initialTemperature)
+        initialLogStd = try c.value(.initialLogStd, default: initialLogStd)
         bufferCapacity = try c.value(.bufferCapacity, default: bufferCapacity)
         publishEveryEpisodes = try c.value(.publishEveryEpisodes, default: publishEveryEpisodes)
         seed = try c.value(.seed, default: seed)
@@ -61,6 +74,9 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         v.range(targetUpdateRate, .leftOpen(0, 1), path["target_update_rate"])
         v.range(criticActorRatio, .closed(1, 100), path["critic_actor_ratio"])
         v.range(cqlWeight, .closed(0, 1000), path["cql_weight"])
+        v.range(cqlActionSamples, .closed(1, 64), path["cql_action_samples"])
+        v.range(initialTemperature, .leftOpen(0, 100), path["initial_temperature"])
+        v.range(initialLogStd, .closed(-10, 2), path["initial_log_std"])
         v.range(bufferCapacity, .closed(1_000, 100_000_000), path["buffer_capacity"])
         v.range(publishEveryEpisodes, .closed(1, 100_000), path["publish_every_episodes"])
     }
