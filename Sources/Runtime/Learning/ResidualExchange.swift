@@ -16,6 +16,11 @@ final class ResidualExchange: @unchecked Sendable {
     let warmup = Atomic<Bool>(false)
     /// The version the control thread runs now (0 = the run's initial weights).
     let activeVersion = Atomic<Int>(0)
+    /// Updates the learner still owes for the transitions it has (warm start included), and
+    /// episodes handed to it that it has not taken in yet. While either is positive and
+    /// `learner.wait_for_updates` is on, the next episode waits (arms holding at home).
+    let pendingUpdates = Atomic<Int>(0)
+    let episodesInFlight = Atomic<Int>(0)
 
     /// Learner: `policy` (weights `version`) replaces whatever is waiting. Returns a policy
     /// that was waiting and never taken (the caller drops it here, on its own thread).

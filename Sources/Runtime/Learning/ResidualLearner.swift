@@ -123,6 +123,7 @@ final class ResidualLearner: @unchecked Sendable {
                 take(step)
             }
             link.exchange.collectRetired()
+            link.exchange.pendingUpdates.store(Int(budget.rounded(.down)) + warmStartRemaining, ordering: .relaxed)
             if let sac, warmStartRemaining > 0 {
                 let slice = min(warmStartRemaining, 16)
                 let statistics = sac.warmStart(steps: slice)
@@ -161,6 +162,7 @@ final class ResidualLearner: @unchecked Sendable {
         }
         if step.xCount > 0 { episodeSteps.append(step) }
         guard step.last else { return }
+        link.exchange.episodesInFlight.subtract(1, ordering: .relaxed)
         if !step.aborted { finishEpisode(episodeSteps, terminal: step.terminal, warmup: step.warmup || episodeSteps.first?.warmup == true) }
         episodeSteps.removeAll(keepingCapacity: true)
         currentEpisode = nil

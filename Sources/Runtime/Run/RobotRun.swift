@@ -341,7 +341,9 @@ public final class RobotRun: @unchecked Sendable {
         // The residual learner, fed by the tick and swapping weights in between episodes.
         var learnerLink: LearnerLink?
         if config.learner.enabled {
-            let link = LearnerLink(steps: SPSCQueue<LearnerStep>(capacity: 16_384), exchange: ResidualExchange())
+            let link = LearnerLink(
+                steps: SPSCQueue<LearnerStep>(capacity: 16_384), exchange: ResidualExchange(),
+                waitForUpdates: config.learner.waitForUpdates)
             learnerLink = link
             learner = ResidualLearner(
                 link: link, config: config.learner, residual: config.residual,

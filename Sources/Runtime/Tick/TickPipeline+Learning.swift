@@ -7,6 +7,8 @@ struct LearnerLink: Sendable {
     /// Control thread → learner thread, one entry per episode tick plus one per episode end.
     let steps: SPSCQueue<LearnerStep>
     let exchange: ResidualExchange
+    /// `learner.wait_for_updates`.
+    let waitForUpdates: Bool
 }
 
 extension TickPipeline {
@@ -41,7 +43,24 @@ extension TickPipeline {
         learnerStep.aborted = false
         learnerStep.residualVersion = residualVersion
         learnerStep.warmup = warmupEpisode
-        if !learner.steps.push(learnerStep) { status.count(.learnerDroppedSteps) }
+        push(learnerStep, to: learner)
+    }
+
+    /// Counts a dropped step; an episode's last step, once queued, is an episode in flight.
+    private func push(_ step: LearnerStep, to learner: LearnerLink) {
+        if !learner.steps.push(step) {
+            status.count(.learnerDroppedSteps)
+        } else if step.last {
+            learner.exchange.episodesInFlight.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// With `learner.wait_for_updates`: the learner has not yet done the updates it owes for
+    /// the episodes it was given (or not taken them in), so the next episode should wait.
+    var learnerIsBehind: Bool {
+        guard let learner, learner.waitForUpdates else { return false }
+        return learner.exchange.episodesInFlight.load(ordering: .relaxed) > 0
+            || learner.exchange.pendingUpdates.load(ordering: .relaxed) > 0
     }
 
     /// An episode ended without a final step for the learner (e-stop, fault, operator): a
@@ -55,6 +74,6 @@ extension TickPipeline {
         learnerStep.terminal = false
         learnerStep.aborted = !outcome.isVerdict
         learnerStep.reward = 0
-        if !learner.steps.push(learnerStep) { status.count(.learnerDroppedSteps) }
+        push(learnerStep, to: learner)
     }
 }

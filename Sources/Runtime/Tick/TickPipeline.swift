@@ -654,6 +654,9 @@ final class TickPipeline: @unchecked Sendable {
             // holding in settle), so episodes are never started only to drop their steps.
             guard recorder.canOpenEpisode else { return }
         }
+        // The learner catches up first (arms hold): learning per episode must not depend on
+        // how fast this computer trains.
+        if learnerIsBehind { return }
         phase = .episode
         step = 0
         let index = firstEpisodeIndex + episode

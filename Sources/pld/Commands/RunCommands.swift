@@ -11,30 +11,56 @@ extension CameraPublisher.Source: ExpressibleByArgument {}
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the embedded default: `pld sim` (Franka cube pick) plus `pld run`, then print a summary.",
+        abstract: "The whole PLD story on the embedded default (a simulated Franka cube pick): probe, learn, collect, export.",
         discussion: """
-            Starts `pld sim --scene franka-cube` as a child process (its log goes to \
-            DIR/sim.log), runs RobotConfigs/franka_sim_cube.yaml against it for the given number \
-            of episodes with one line per episode, and prints episodes, success rate, handoff \
-            steps and tick timing (also written to DIR/summary.txt). Run from the repository \
-            root. SIGINT ends the demo after the current tick and stops the simulator.
+            Starts `pld sim --scene franka-cube` as a child (its log: DIR/sim.log) and runs \
+            RobotConfigs/franka_sim_cube.yaml against it in four phases, each its own run \
+            directory under DIR:
+              1. probe (DIR/probe): the base policy alone for --warmup-episodes (its success rate \
+                 is the base's), then the residual learner (SAC, Cal-QL warm start on the base's \
+                 successes, symmetric replay) for --learn-episodes more;
+              2. evaluate (DIR/evaluate): the trained expert — base + residual from step 0, mean \
+                 action — for --eval-episodes;
+              3. collect (DIR/collect): hybrid demonstrations with PLD's handoff (base alone for \
+                 T ~ U[0, α·T_max] steps, then base + sampled residual) for --collect-episodes;
+              4. export (DIR/lerobot): the successful hybrid episodes as a LeRobot v2.1 dataset.
+            Then it prints base versus expert success with 95 % Wilson intervals (also in \
+            DIR/summary.txt). The residual here is 3 × 128 (the config's 3 × 256 is PLD's; 128 \
+            trains about four times faster on a laptop CPU). With --episodes N it only runs N \
+            episodes of the config as it is (no learning): a quick look at the loop. Run from \
+            the repository root. SIGINT ends the current phase and the demo.
             """)
 
-    @Option(help: ArgumentHelp("Episodes to run (about 20 s each at --speed 1).", valueName: "N"))
-    var episodes: Int = 5
+    @Option(help: ArgumentHelp("Quick look: run N episodes of the config as it is (no learning, no export).", valueName: "N"))
+    var episodes: Int?
 
-    @Option(help: ArgumentHelp("Run directory for the episodes, the simulator's log and the summary (an existing one is resumed).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Base-only warm-up episodes (the base's success rate).", valueName: "N"))
+    var warmupEpisodes = 30
+
+    @Option(help: ArgumentHelp("Learning episodes after the warm-up.", valueName: "N"))
+    var learnEpisodes = 170
+
+    @Option(help: ArgumentHelp("Episodes evaluating the trained expert.", valueName: "N"))
+    var evalEpisodes = 40
+
+    @Option(help: ArgumentHelp("Hybrid demonstration episodes to collect and export.", valueName: "N"))
+    var collectEpisodes = 30
+
+    @Option(help: ArgumentHelp("Parent directory of the phases' runs, the simulator's log and the summary.", valueName: "DIR"))
     var out: String = "runs/demo"
 
-    @Option(help: ArgumentHelp("Sim seconds per wall second, for both the simulator and the run.", valueName: "K"))
-    var speed: Double = 1
+    @Option(help: ArgumentHelp("Sim seconds per wall second, for both the simulator and the runs (1 with --episodes).", valueName: "K"))
+    var speed: Double?
 
-    @Option(help: ArgumentHelp("Seed of the simulator's cube placement.", valueName: "N"))
+    @Option(help: ArgumentHelp("Seed of the simulator's cube placement and of the learner.", valueName: "N"))
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
-        guard speed.isFinite, speed > 0, speed <= 20 else { throw ValidationError("--speed must be in (0, 20], got \(speed)") }
+        if let episodes { guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") } }
+        for (name, value) in [("--warmup-episodes", warmupEpisodes), ("--learn-episodes", learnEpisodes), ("--eval-episodes", evalEpisodes), ("--collect-episodes", collectEpisodes)] {
+            guard value >= 1 else { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+        if let speed { guard speed.isFinite, speed > 0, speed <= 20 else { throw ValidationError("--speed must be in (0, 20], got \(speed)") } }
     }
 
     func run() throws {
@@ -49,8 +75,9 @@ struct Demo: ParsableCommand {
             printError("pld demo: cannot create \(out): \(error.localizedDescription)")
             throw ExitCode.failure
         }
+        let speed = self.speed ?? (episodes == nil ? 10 : 1)
         let simLog = (out as NSString).appendingPathComponent("sim.log")
-        printOut("pld demo: starting pld sim --scene franka-cube (log: \(simLog))")
+        printOut("pld demo: starting pld sim --scene franka-cube at speed \(speed) (log: \(simLog))")
         let sim: SimChild
         do {
             sim = try SimChild.launch(
@@ -64,7 +91,15 @@ struct Demo: ParsableCommand {
             throw ExitCode.failure
         }
         defer { sim.stop() }
+        if let episodes {
+            try quickLook(configPath: configPath, episodes: episodes, speed: speed)
+        } else {
+            try wholeStory(configPath: configPath, speed: speed)
+        }
+    }
 
+    /// `--episodes N`: N episodes of the config as it is, in DIR.
+    private func quickLook(configPath: String, episodes: Int, speed: Double) throws {
         printOut("pld demo: running \(episodes) episodes of \(configPath)")
         var options = RunOptions()
         options.episodes = episodes
@@ -84,6 +119,120 @@ struct Demo: ParsableCommand {
             throw ExitCode.failure
         }
     }
+
+    /// The demo's scale of the residual and learner (the config keeps PLD's numbers).
+    static func demoLearner(_ config: inout RobotConfig, warmup: Int, seed: UInt64) {
+        config.residual.hiddenUnits = 128
+        config.residual.mode = .sample
+        config.learner.enabled = true
+        config.learner.warmupEpisodes = warmup
+        config.learner.warmStartUpdates = 1000
+        config.learner.cqlActionSamples = 4
+        config.learner.initialTemperature = 0.1
+        config.learner.seed = seed
+        config.residual.seed = seed
+        config.handoff.seed = seed
+    }
+
+    private func wholeStory(configPath: String, speed: Double) throws {
+        let started = Date()
+        func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
+        func phase(_ name: String, episodes: Int, configure: @escaping @Sendable (inout RobotConfig) -> Void) throws -> RunSummary {
+            var options = RunOptions()
+            options.episodes = episodes
+            options.speed = speed
+            options.outDirectory = path(name)
+            options.log = { printError("pld demo: \(name): \($0)") }
+            options.configure = configure
+            let summary = try runEpisodes(configPath: configPath, options: options) { result, robot in
+                printOut("\(name): " + episodeLine(result, maxSteps: robot.control.maxEpisodeSteps, rateHz: robot.control.rateHz))
+            }
+            writeRunReport(summary, configName: "franka_sim_cube (\(name))", directory: path(name)) { printError("pld demo: \($0)") }
+            if let failure = summary.recording?.failure {
+                printError("pld demo: \(name): \(failure)")
+                throw ExitCode.failure
+            }
+            return summary
+        }
+        let warmup = warmupEpisodes, seed = self.seed
+        printOut("pld demo: 1/4 probe — \(warmup) base-only episodes, then \(learnEpisodes) episodes learning the residual (SAC, Cal-QL warm start) → \(path("probe"))")
+        let probe = try phase("probe", episodes: warmup + learnEpisodes) { Demo.demoLearner(&$0, warmup: warmup, seed: seed) }
+        let weights = path("probe/learner/residual_latest.safetensors")
+        guard FileManager.default.fileExists(atPath: weights) else {
+            printError("pld demo: the learner wrote no weights (\(weights)); see \(path("probe/report.md"))")
+            throw ExitCode.failure
+        }
+        let absoluteWeights = URL(fileURLWithPath: weights).standardizedFileURL.path
+        printOut("pld demo: 2/4 evaluate — the expert (base + residual from step 0, mean action) for \(evalEpisodes) episodes → \(path("evaluate"))")
+        let evaluation = try phase("evaluate", episodes: evalEpisodes) { config in
+            config.residual.hiddenUnits = 128
+            config.residual.weightsPath = absoluteWeights
+            config.residual.mode = .mean
+            config.handoff.mode = .always
+        }
+        printOut("pld demo: 3/4 collect — \(collectEpisodes) hybrid episodes (handoff T ~ U[0, α·T_max], sampled residual) → \(path("collect"))")
+        let collection = try phase("collect", episodes: collectEpisodes) { config in
+            config.residual.hiddenUnits = 128
+            config.residual.weightsPath = absoluteWeights
+            config.residual.mode = .sample
+            config.handoff.seed = seed &+ 1
+        }
+        printOut("pld demo: 4/4 export — the successful hybrid episodes as LeRobot v2.1 → \(path("lerobot"))")
+        let exported = exportCollected(from: path("collect"), to: path("lerobot"))
+
+        let base = probe.episodes.filter(\.learnerWarmup)
+        let learned = probe.episodes.filter { !$0.learnerWarmup }
+        func rate(_ episodes: [EpisodeResult]) -> String {
+            let k = episodes.filter { $0.outcome == .success }.count, n = episodes.count
+            guard n > 0 else { return "no episodes" }
+            let (lo, hi) = wilsonInterval(successes: k, trials: n)
+            return String(format: "%d/%d = %.0f %% (95 %% Wilson interval %.0f–%.0f %%)", k, n, 100 * Double(k) / Double(n), 100 * lo, 100 * hi)
+        }
+        var lines = [
+            "base alone (probe warm-up):           " + rate(base),
+            "learning, last 30 episodes:           " + rate(Array(learned.suffix(30))),
+            "expert, base + residual (evaluation): " + rate(evaluation.episodes),
+            "hybrid demonstrations collected:      " + rate(collection.episodes),
+        ]
+        if let learner = probe.learner {
+            lines.append("learner: \(learner.warmStartUpdates) warm-start and \(learner.updates) SAC updates, \(learner.version) weights versions, \(learner.offlineTransitions) offline / \(learner.onlineTransitions) online transitions")
+        }
+        lines.append(exported ? "dataset: \(path("lerobot")) (LeRobot v2.1, successful hybrid episodes; each frame says whether the residual acted)" : "dataset: export failed (see above); the episodes are in \(path("collect"))")
+        lines.append(String(format: "wall time: %.1f min at speed %g; reports: %@/{probe,evaluate,collect}/report.md", Date().timeIntervalSince(started) / 60, speed, out))
+        for line in lines { printOut(line) }
+        let summaryPath = path("summary.txt")
+        try? (lines.joined(separator: "\n") + "\n").write(toFile: summaryPath, atomically: true, encoding: .utf8)
+        printOut("pld demo: summary written to \(summaryPath)")
+    }
+
+    /// Runs the LeRobot exporter on the collected run (successful episodes only).
+    private func exportCollected(from run: String, to dataset: String) -> Bool {
+        guard let script = locateTool("Tools/export/lerobot_export.py") else {
+            printError("pld demo: Tools/export/lerobot_export.py not found; skipping the export")
+            return false
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--run", run, "--format", "lerobot-v2.1", "--out", dataset, "--successful-only", "--overwrite"]
+        do {
+            try process.run()
+        } catch {
+            printError("pld demo: cannot run the exporter: \(error.localizedDescription)")
+            return false
+        }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
+
+/// 95 % Wilson score interval of a success rate (what the run report uses too).
+func wilsonInterval(successes k: Int, trials n: Int, z: Double = 1.959964) -> (Double, Double) {
+    guard n > 0 else { return (0, 1) }
+    let p = Double(k) / Double(n), nn = Double(n)
+    let denominator = 1 + z * z / nn
+    let centre = (p + z * z / (2 * nn)) / denominator
+    let half = z * ((p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot()) / denominator
+    return (max(0, centre - half), min(1, centre + half))
 }
 
 /// `pld sim` as a child process of this executable: started, awaited until it prints READY,
@@ -429,7 +578,7 @@ func summaryLines(_ summary: RunSummary) -> [String] {
         lines.append("recording: off")
     }
     if summary.residualEnabled && summary.residualZeroInitialized {
-        lines.append("residual: zero-initialised (no weights yet; the learner arrives with issue #8), so base + residual = base exactly")
+        lines.append("residual: zero-initialised (no weights: train them with `pld learn` or `pld demo`), so base + residual = base exactly")
     } else if !summary.residualEnabled {
         lines.append("residual: disabled in the config (base policy only)")
     }

@@ -40,6 +40,11 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
     public var publishEveryEpisodes = 1
     /// Seed of sampling and initialisation. Default 0.
     public var seed: UInt64 = 0
+    /// The next episode waits (arms holding after the reset) until the learner has done the
+    /// updates owed for the transitions so far, so the updates per episode do not depend on
+    /// how fast this computer trains. Off: episodes go on and the learner trains what it can.
+    /// Default true.
+    public var waitForUpdates = true
 
     public init() {}
 
@@ -62,6 +67,7 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         bufferCapacity = try c.value(.bufferCapacity, default: bufferCapacity)
         publishEveryEpisodes = try c.value(.publishEveryEpisodes, default: publishEveryEpisodes)
         seed = try c.value(.seed, default: seed)
+        waitForUpdates = try c.value(.waitForUpdates, default: waitForUpdates)
     }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
