@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "PLDCoreTests", dependencies: ["PLDCore", "TestSupport"]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "TestSupport", "pld"]),
+            dependencies: ["Runtime", "PLDCore", "Drivers", "Policies", "Safety", "Simulation", "Wire", "ZeroMQ", "Learning", "TestSupport", "pld"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "PLDCore", "Policies", "TestSupport"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "PLDCore", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Policies", "PLDCore", "TestSupport"]),

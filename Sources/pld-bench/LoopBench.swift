@@ -40,6 +40,12 @@ struct LoopResults: Codable {
     var residual: String
     /// Whether every episode was recorded (HDF5 + video) during the measurement.
     var recording: Bool
+    /// Whether the in-process learner trained during the measurement, and what it did.
+    var learning: Bool = false
+    var learnerUpdates: Int = 0
+    var learnerVersions: Int = 0
+    /// Residual weights versions the episodes ran (swapped in between episodes).
+    var episodeResidualVersions: [Int] = []
     var recordedSteps: Int
     var recordedStepsDropped: Int
     var python: PythonLoopResults?
@@ -115,7 +121,7 @@ enum AllocationTrace {
     }
 }
 
-func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSeconds: Double, pldExecutable: String, python: Bool, pin: Bool, probe: Bool = false, traceAllocations: Int = 0, record: Bool = false) throws -> LoopResults {
+func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSeconds: Double, pldExecutable: String, python: Bool, pin: Bool, probe: Bool = false, traceAllocations: Int = 0, record: Bool = false, learn: Bool = false) throws -> LoopResults {
     // A scratch copy of the cell: the config at the benchmark rate, episodes as long in time as
     // configured, a random 3×256 residual acting from the first step (so its cost is measured).
     // On a machine with spare cores, give the control thread a core of its own (the last one)
@@ -151,6 +157,19 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
     // Recording off unless asked: the loop is measured alone (`pld bench record` measures both).
     options.record = record
     options.outDirectory = cell.directory.appendingPathComponent("run").path
+    if learn {
+        // The learner trains next to the loop: one base-only episode, a short warm start, then
+        // SAC at PLD's size (3 × 256) with a new version each episode; the tick does not wait
+        // for it (what is measured is the tick while the learner works).
+        options.configure = { config in
+            config.residual.weightsPath = nil
+            config.residual.mode = .sample
+            config.learner.enabled = true
+            config.learner.warmupEpisodes = 1
+            config.learner.warmStartUpdates = 20
+            config.learner.waitForUpdates = false
+        }
+    }
     options.onControlTick = { tick in
         if tick == 0 { controlThread.store(UInt(pthread_self()), ordering: .relaxed) }
         // --probe: one deliberate allocation per 1000 ticks on the control thread, so a test
@@ -214,8 +233,10 @@ func benchLoop(config path: String, rateHz: Double, seconds: Double, warmupSecon
         successes: summary.successes, policyStalls: summary.policyStalls, policyChunks: summary.policyStatus.replies,
         policyRoundTripP50Millis: summary.policyStatus.latency.p50Milliseconds,
         stallsNoChunk: Int(summary.chunkCounters.stallsNoChunk), stallsExhausted: Int(summary.chunkCounters.stallsExhausted),
-        stallsTooOld: Int(summary.chunkCounters.stallsTooOld), residual: "3x256 LayerNorm tanh, random weights, acting every tick",
-        recording: record, recordedSteps: summary.recording?.counters.stepsWritten ?? 0,
+        stallsTooOld: Int(summary.chunkCounters.stallsTooOld), residual: learn ? "3x256 LayerNorm tanh, trained in-process (SAC), new weights each episode, acting every tick" : "3x256 LayerNorm tanh, random weights, acting every tick",
+        recording: record, learning: learn, learnerUpdates: summary.learner?.updates ?? 0,
+        learnerVersions: summary.learner?.version ?? 0, episodeResidualVersions: summary.episodes.map(\.residualVersion),
+        recordedSteps: summary.recording?.counters.stepsWritten ?? 0,
         recordedStepsDropped: summary.recording?.counters.stepsDropped ?? 0, python: pythonResults)
 }
 

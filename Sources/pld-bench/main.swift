@@ -86,6 +86,7 @@ struct Loop: ParsableCommand {
     @Flag(help: "Allocate once per 1000 ticks on the control thread (checks that the count counts).") var probe = false
     @Option(help: "Print the call stacks of the first N control-thread allocations to stderr (debugging).") var traceAllocations = 0
     @Flag(help: "Record every episode (HDF5 and video) while measuring, into the scratch cell.") var record = false
+    @Flag(help: "Train the residual in-process while measuring (learner.enabled, one warm-up episode, 3 × 256 SAC; new weights swapped in between episodes).") var learn = false
 
     func validate() throws {
         guard rateHz.isFinite, rateHz > 0, rateHz <= 4000 else { throw ValidationError("--rate-hz must be in (0, 4000], got \(rateHz)") }
@@ -99,7 +100,7 @@ struct Loop: ParsableCommand {
     func run() throws {
         let loop = try benchLoop(
             config: config, rateHz: rateHz, seconds: seconds, warmupSeconds: warmup, pldExecutable: siblingPLD(),
-            python: python, pin: pin, probe: probe, traceAllocations: traceAllocations, record: record)
+            python: python, pin: pin, probe: probe, traceAllocations: traceAllocations, record: record, learn: learn)
         try printReport("loop", Results(loop: loop), json: json)
     }
 }

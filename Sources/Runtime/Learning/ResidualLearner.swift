@@ -108,8 +108,17 @@ final class ResidualLearner: @unchecked Sendable {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         finished.wait()
         if let sac, let directory {
+            // The final actor, and the learner state it came from (the two agree: a test loads
+            // both and compares actions).
+            let latest = (directory as NSString).appendingPathComponent("residual_latest.safetensors")
             let path = (directory as NSString).appendingPathComponent("checkpoint.safetensors")
-            do { try sac.saveCheckpoint(toFile: path) } catch { log("learner: cannot write \(path): \(error)") }
+            do {
+                let network = sac.residualNetwork(extraMetadata: ["learner.version": String(version), "learner.final": "true"])
+                try network.write(toFile: latest, dtype: .f32, extraMetadata: network.metadata)
+                try sac.saveCheckpoint(toFile: path)
+            } catch {
+                log("learner: cannot write \(directory): \(error)")
+            }
         }
         try? journal?.close()
         link.exchange.collectRetired()
