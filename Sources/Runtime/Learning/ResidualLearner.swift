@@ -67,6 +67,7 @@ final class ResidualLearner: @unchecked Sendable {
     private var episodesSincePublish = 0
     private var version = 0
     private var journal: FileHandle?
+    private var lastStatistics: SACUpdateStatistics?
 
     init(link: LearnerLink, config: LearnerConfig, residual: ResidualConfig, inputDimensions: Int, actionDimensions: Int,
          runDirectory: String?, log: @escaping @Sendable (String) -> Void) {
@@ -148,6 +149,7 @@ final class ResidualLearner: @unchecked Sendable {
             } else if let sac, budget >= 1 {
                 let slice = min(Int(budget), 16)
                 if let statistics = sac.update(count: slice) {
+                    lastStatistics = statistics
                     statusBox.withLock {
                         $0.updates = sac.updateCount
                         $0.lastCriticLoss = statistics.criticLoss
@@ -249,10 +251,18 @@ final class ResidualLearner: @unchecked Sendable {
             $0.learningEpisodes += 1
             $0.onlineTransitions = sac.online.count
         }
-        journalLine([
+        var line: [String: Any] = [
             "episode": Int(steps[0].episode), "warmup": false, "success": terminal, "transitions": added,
             "version": steps[0].residualVersion, "updates": sac.updateCount,
-        ])
+        ]
+        if let s = lastStatistics {
+            line["critic_loss"] = Double(s.criticLoss)
+            line["actor_loss"] = Double(s.actorLoss)
+            line["mean_q"] = Double(s.meanQ)
+            line["temperature"] = Double(s.temperature)
+            line["entropy"] = Double(s.entropy)
+        }
+        journalLine(line)
         if episodesSincePublish >= config.publishEveryEpisodes { publish() }
     }
 

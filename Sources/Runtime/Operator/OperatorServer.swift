@@ -337,7 +337,9 @@ func makeRunStatus(_ view: OperatorView, statusEndpoint: String) -> PLDRunStatus
         s.episodeStep = UInt64(max(0, board.step))
         s.episodeMaxSteps = UInt64(view.config.control.maxEpisodeSteps)
         s.handoffStep = Int32(board.handoffStep ?? -1)
-        s.stageName = board.phase
+        // The phase ("running", "resetting", …); while a multi-stage task runs, its stage name.
+        let stages = view.config.stages
+        s.stageName = board.phase == "running" && board.taskStage < stages.count ? stages[board.taskStage].name : board.phase
         s.successRateLast50 = board.rollingSuccessRate
         s.episodesDone = board.value(.episodes)
         s.successes = board.value(.successes)
