@@ -23,14 +23,18 @@ import MuJoCo
 /// a closed gripper that holds nothing reopens and tries again; a card standing upright
 /// (on the table or in a slot) is taken by the left arm directly.
 ///
-/// **Deliberate imperfection** (what a residual conditioned on state can learn to correct):
-/// the script lines the card up over a slot from where it believes the slot is, and that
-/// belief is off sideways by ``slotErrorM`` plus ``slotErrorPerRadian`` per radian of the
-/// left wrist's roll (joint 6) — a hand-eye calibration error of the wrist camera a VLA would
-/// see the slots through. It then descends without looking again. When the in-hand pose leaves
-/// the card's edge more than the 3 mm clearance off the slot, the card lands on a wall and the
-/// stage times out. The error is a function of the arm's joints (in the residual's
-/// observation) and shows in the slot depths of `task_state`.
+/// **Deliberate imperfection** (what a residual conditioned on state can learn to correct),
+/// in the spirit of ``FrankaCubeScript``'s bias: the script's estimate of where the flat card
+/// lies is off along the card's length by ``pickBiasPerMeter`` × the card's y (its offset
+/// from the line between the arm bases, m) — a VLA whose depth estimate drifts toward one side
+/// of the top camera's image. The right arm's grasp point, meant 3.5 cm from the card's
+/// centre, slides toward the card's near end for cards on the right (−y) side; below about
+/// y = −0.045 m the pads miss the card's end or catch too little of it, the card is never
+/// lifted, every regrasp repeats the same error and stage 1 times out (about one placement in
+/// seven of the fixture's range). Cards elsewhere are picked, handed over and inserted. The error is a deterministic function of
+/// where the right arm reaches (its joints are in the residual's observation), and a residual
+/// of a few millimetres of joint motion fixes it. The later stages work from the card's true
+/// pose and succeed whenever stage 1 did.
 public struct YAMGPUInsertionScript: Sendable {
     /// Where the right arm presents the card to the left arm, card centre, world frame, m.
     public var handoverCardCentreM = SIMD3<Double>(0.33, 0.03, 0.15)
@@ -39,20 +43,20 @@ public struct YAMGPUInsertionScript: Sendable {
     /// the 90°, and the left's part overlaps its move).
     public var handoverRollRad = Double.pi / 4
     /// Tilt of the right arm's approach to the flat card from vertical, rad.
-    public var flatGraspTiltRad = 0.45
+    public var flatGraspTiltRad = 0.0
     /// The right arm grasps the flat card this far from its centre along its length (toward
     /// the arms' bases), leaving the middle of the top edge free for the left fingers, m.
     public var rightGraspOffsetM = 0.035
     /// The right grasp site below the flat card's top face, m (with the tilt, the lowest
     /// finger corner then ~2 mm above the table).
-    public var flatGraspBelowTopM = 0.003
+    public var flatGraspBelowTopM = 0.006
     /// The left grasp site below the upright card's top edge, m: the finger tips (1 cm beyond
     /// the site) reach 3 cm down the card and stay 1 cm above the slot walls when it is seated.
     public var edgeGraspBelowTopM = 0.02
     /// Tilt of the left arm's approach to the card's top edge from the card's height axis, rad.
     public var edgeGraspTiltRad = 0.4
     /// Pre-grasp distance back along the approach, m.
-    public var preGraspM = 0.06
+    public var preGraspM = 0.04
     /// Card bottom above the slot walls before the straight descent, m.
     public var preInsertClearanceM = 0.015
     /// Insertion depth aimed for (the slot is 0.03 m deep; success is ≥ 0.008 m), m.
@@ -66,10 +70,10 @@ public struct YAMGPUInsertionScript: Sendable {
     public var releaseHeightM = 0.003
     /// Both arms' home (Menagerie `home` keyframe), rad.
     public var homeRad: [Double] = [0, 1.047, 1.047, 0, 0, 0]
-    /// Deliberate imperfection: sideways (world y) error of the believed slot position, m,
-    /// constant part and part per radian of left joint 6 (see the type's documentation).
-    public var slotErrorM = 0.0
-    public var slotErrorPerRadian = 0.0
+    /// Deliberate imperfection: error of the right grasp point along the card's length per
+    /// metre of card y (see the type's documentation); positive moves the grasp toward the
+    /// card's near end for cards at negative y.
+    public var pickBiasPerMeter = 0.9
 
     public init() {}
 
@@ -154,7 +158,7 @@ public struct YAMGPUInsertionScript: Sendable {
     /// Line the card up over slot `index` (0-based: 0 = slot 1, 2 = slot 3) and push it in.
     private func insert(into index: Int, _ s: Situation) -> (YAMArmGoal, Phase) {
         let t = s.truth
-        let floor = believedSlotFloor(index, s)
+        let floor = t.slotFloors[index]
         let top = floor.z + YAMGPUInsertionTruth.slotDepthM
         let halfHeight = YAMGPUInsertionTruth.cardHalfSizeM.z
         let seated = MJPose(
@@ -190,12 +194,6 @@ public struct YAMGPUInsertionScript: Sendable {
         guard t.cardLowestZ < lowestTop && horizontal > 0.003 else { return nil }
         let up = SIMD3(t.card.position.x, t.card.position.y, max(destination.z, t.card.position.z + 0.02))
         return (carryTo(MJPose(position: up, rotation: upright(like: t.card)), s, speed: 0.6), .liftOut)
-    }
-
-    /// Where the script believes slot `index`'s floor is (see ``slotErrorM``).
-    func believedSlotFloor(_ index: Int, _ s: Situation) -> SIMD3<Double> {
-        let roll = s.truth.q[Self.left][5]
-        return s.truth.slotFloors[index] + SIMD3(0, slotErrorM + slotErrorPerRadian * roll, 0)
     }
 
     // MARK: Handover
@@ -251,7 +249,8 @@ public struct YAMGPUInsertionScript: Sendable {
         var closing = t.cardHeight
         closing.z = 0
         let top = t.card.position.z + YAMGPUInsertionTruth.cardHalfSizeM.y
-        var position = t.card.position - rightGraspOffsetM * forward
+        let believedOffset = rightGraspOffsetM - pickBiasPerMeter * t.card.position.y
+        var position = t.card.position - believedOffset * forward
         position.z = top - flatGraspBelowTopM
         let approach = normalize(SIMD3(0, 0, -cos(flatGraspTiltRad)) + sin(flatGraspTiltRad) * forward)
         return MJPose(position: position, rotation: toolRotation(approach: approach, closing: normalize(closing), like: s.sites[Self.right]))
