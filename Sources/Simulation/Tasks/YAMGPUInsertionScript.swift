@@ -3,20 +3,24 @@ import MuJoCo
 
 /// The scripted "VLA" behind `pld sim --scene yam-gpu-insertion`'s openpi server: decides,
 /// from the ground truth and the stage, where each arm's grasp site should go next and what
-/// each gripper does (``YAMGPUInsertionPlanner`` turns that into a chunk of joint targets).
+/// each gripper does (``YAMGPUInsertionPolicy`` turns that into a chunk of joint targets).
 ///
-/// The card lies flat on the table, and a parallel gripper can hold a flat 0.12 × 0.07 m card
-/// only across its 0.07 m width — the faces a slot needs free. So the script hands it over:
+/// The card lies flat, and a parallel gripper can take a flat 0.12 × 0.07 m card only across
+/// its 0.07 m width, by the long edges a slot needs free (and a finger would end up under the
+/// card). So the arms hand it over:
 ///
-/// 1. the right arm picks the flat card from above across its width, near one end, lifts it
-///    and rolls it upright at the handover point (its fingers then on the card's top and
-///    bottom edges);
-/// 2. the left arm, waiting above, comes down and grasps the card's top edge across its
-///    thickness; the right arm opens, backs off and goes home;
-/// 3. the left arm carries the card, upright, over slot 1, lines it up and inserts it (and
-///    keeps holding it: the next stage starts from there);
+/// 1. the right arm picks the flat card from above across its width, 3.5 cm from its centre,
+///    lifts it and rolls it 45° about its length toward the left arm (``handoverRollRad``);
+/// 2. the left arm, waiting on the approach line, grasps the risen long edge across the
+///    card's thickness; the right arm opens, backs off along its fingers and goes home;
+/// 3. the left arm straightens the card upright while carrying it over slot 1, lines it up,
+///    pushes it in and keeps holding it (stage 2 starts from there);
 /// 4. stage 2 lifts it straight out and holds it at the hover point above slot 3; stage 3
 ///    lines it up and inserts it; stage 4 lifts it out, stands it on the table and lets go.
+///
+/// Splitting the roll keeps each wrist's turn short and lets the left's overlap its move: the
+/// YAM wrist (kp 10) may turn only about 0.2 rad/s before the runtime's 0.05 rad per-tick
+/// step cap clamps (see ``YAMArmMotion``), so one arm rolling 90° would take most of stage 1.
 ///
 /// Every decision is a function of the current ground truth, so a request in the middle of
 /// anything (a retried stage, a failed grasp, a card standing in a slot) continues from there:
@@ -31,10 +35,10 @@ import MuJoCo
 /// centre, slides toward the card's near end for cards on the right (−y) side; below about
 /// y = −0.045 m the pads miss the card's end or catch too little of it, the card is never
 /// lifted, every regrasp repeats the same error and stage 1 times out (about one placement in
-/// seven of the fixture's range). Cards elsewhere are picked, handed over and inserted. The error is a deterministic function of
-/// where the right arm reaches (its joints are in the residual's observation), and a residual
-/// of a few millimetres of joint motion fixes it. The later stages work from the card's true
-/// pose and succeed whenever stage 1 did.
+/// seven of the fixture's range). Cards elsewhere are picked, handed over and inserted. The
+/// error is a deterministic function of where the right arm reaches (its joints are in the
+/// residual's observation), and a residual of a few millimetres of joint motion fixes it. The
+/// later stages work from the card's true pose and succeed whenever stage 1 did.
 public struct YAMGPUInsertionScript: Sendable {
     /// Where the right arm presents the card to the left arm, card centre, world frame, m.
     public var handoverCardCentreM = SIMD3<Double>(0.33, 0.03, 0.15)
@@ -42,13 +46,14 @@ public struct YAMGPUInsertionScript: Sendable {
     /// straightens it the rest of the way while it carries it (each wrist turns only part of
     /// the 90°, and the left's part overlaps its move).
     public var handoverRollRad = Double.pi / 4
-    /// Tilt of the right arm's approach to the flat card from vertical, rad.
+    /// Tilt of the right arm's approach to the flat card from vertical, toward the card's far
+    /// end, rad (0 measured fastest: tilts shorten the approach but lengthen the roll).
     public var flatGraspTiltRad = 0.0
     /// The right arm grasps the flat card this far from its centre along its length (toward
     /// the arms' bases), leaving the middle of the top edge free for the left fingers, m.
     public var rightGraspOffsetM = 0.035
-    /// The right grasp site below the flat card's top face, m (with the tilt, the lowest
-    /// finger corner then ~2 mm above the table).
+    /// The right grasp site below the flat card's top face, m (vertical fingers then end
+    /// ~4 mm above the table).
     public var flatGraspBelowTopM = 0.006
     /// The left grasp site below the upright card's top edge, m: the finger tips (1 cm beyond
     /// the site) reach 3 cm down the card and stay 1 cm above the slot walls when it is seated.
@@ -61,7 +66,7 @@ public struct YAMGPUInsertionScript: Sendable {
     public var preInsertClearanceM = 0.015
     /// Insertion depth aimed for (the slot is 0.03 m deep; success is ≥ 0.008 m), m.
     public var insertDepthM = 0.026
-    /// Line-up tolerances before a descent (card centre over the believed slot, orientation).
+    /// Line-up tolerances before a descent (card centre over the slot, orientation).
     public var alignToleranceM = 0.0015
     public var alignToleranceRad = 0.03
     /// Where stage 4 stands the card on the table: card centre x, y, m.
