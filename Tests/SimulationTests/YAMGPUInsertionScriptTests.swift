@@ -28,7 +28,10 @@ import Testing
         let chunkSteps: Int
         let executeSteps = 15
         let refillThresholdSteps = 5
-        let latencyTicks = 3
+        /// Ticks from a request's observation to its chunk being playable: `pld sim`'s 0.1 s
+        /// inference latency plus encoding and transport (4 ticks = 133 ms; more models a slow
+        /// network or a loaded machine).
+        let latencyTicks: Int
         private(set) var tick = 0
         private var chunk: (observationTick: Int, rows: [[Double]])?
         private var requestTick: Int?
@@ -45,7 +48,8 @@ import Testing
         private(set) var stallTicks = 0
         var traceClamps = ProcessInfo.processInfo.environment["YAM_TRACE_CLAMPS"] != nil
 
-        init(seed: UInt64, chunkSteps: Int = 10, script: YAMGPUInsertionScript = YAMGPUInsertionScript()) throws {
+        init(seed: UInt64, chunkSteps: Int = 10, latencyTicks: Int = 4, script: YAMGPUInsertionScript = YAMGPUInsertionScript()) throws {
+            self.latencyTicks = latencyTicks
             let config = try RobotConfig.load(
                 path: PythonPeer.repositoryRoot.appendingPathComponent("RobotConfigs/yam_sim_gpu_insertion.yaml").path)
             self.config = config
@@ -56,7 +60,7 @@ import Testing
             task = try YAMGPUInsertionTask(world: world, seed: seed, log: log)
             policy = try YAMGPUInsertionPolicy(
                 task: task, script: script, jointLimits: config.arms.map { ($0.jointLimits.lowerRad, $0.jointLimits.upperRad) },
-                latencyS: Double(latencyTicks) / 30, log: nil)
+                latencyS: 0.1, log: nil)
             self.chunkSteps = chunkSteps
             let margin = config.safety.jointLimits.marginRad
             lowerRad = config.arms.map { $0.jointLimits.lowerRad.map { $0 + margin } }
@@ -335,17 +339,21 @@ import Testing
 
     /// Developer aid: `YAM_EPISODE_SEED=7,14 swift test … --filter tracedEpisode` prints every
     /// phase change of those episodes (`YAM_QUIET=1`: one line each; `YAM_PICK_BIAS=0`: without
-    /// the deliberate imperfection).
+    /// the deliberate imperfection; `YAM_CHUNK=30`, `YAM_LATENCY_TICKS=8`: other chunk lengths and
+    /// round trips).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["YAM_EPISODE_SEED"] != nil))
     func tracedEpisode() throws {
         let env = ProcessInfo.processInfo.environment
         var script = YAMGPUInsertionScript()
         if let bias = env["YAM_PICK_BIAS"].flatMap(Double.init) { script.pickBiasPerMeter = bias }
         for seed in (env["YAM_EPISODE_SEED"] ?? "1").split(separator: ",").compactMap({ UInt64($0) }) {
-            let cell = try Cell(seed: seed, script: script)
+            let cell = try Cell(
+                seed: seed, chunkSteps: Int(env["YAM_CHUNK"] ?? "10") ?? 10, latencyTicks: Int(env["YAM_LATENCY_TICKS"] ?? "4") ?? 4,
+                script: script)
             cell.traceClamps = true
             let results = Self.episode(in: cell, trace: env["YAM_QUIET"] == nil)
-            print("seed \(seed):", results.map(\.description).joined(separator: ", "), "clamped ticks \(cell.clampedTicks)")
+            print("seed \(seed):", results.map(\.description).joined(separator: ", "),
+                  "clamped ticks \(cell.clampedTicks), stall ticks \(cell.stallTicks), plan restarts \(cell.policy.restarts)")
         }
     }
 }

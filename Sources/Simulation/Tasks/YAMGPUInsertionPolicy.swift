@@ -32,12 +32,15 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
     private var planStartS = -Double.infinity
     private var plan: [[YAMArmPlanPoint]] = []
     private var lastReport: (YAMGPUInsertionStage, YAMGPUInsertionScript.Phase)?
-    /// Chunks that started afresh from the measured joints instead of continuing the plan.
-    public private(set) var restarts = 0
+    private var restartCount = 0
 
     /// How far (rad) the measured joints may be from the plan's target at the same time and
     /// still count as following it: beyond the PD lag the limits allow (~0.045 rad).
     static let followingToleranceRad = 0.08
+    /// A fresh start first holds (braking, if the arm moves) this many periods: slack for a
+    /// round trip longer than the server's latency, whose first actions would otherwise land
+    /// already accelerated on an arm standing still.
+    static let restartHoldSteps = 3
     /// Steady PD lag per unit joint velocity, s ((kd + joint damping) / kp for the YAM gains).
     static let lagSeconds: [Double] = [0.069, 0.069, 0.069, 0.16, 0.16, 0.16]
 
@@ -66,6 +69,9 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
         lock.withLock { lastReport.map { (stage: $0.0, phase: $0.1) } }
     }
 
+    /// Chunks that started afresh from the measured joints instead of continuing the plan.
+    public var restarts: Int { lock.withLock { restartCount } }
+
     /// A chunk of `steps` actions, each 14 values, for the stage named by `prompt` (nil or
     /// unknown: inferred from the ground truth).
     public func chunk(prompt: String?, steps: Int) -> [[Double]] {
@@ -86,11 +92,13 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
         let now = truth.timeSeconds
         let past = min(steps, Int((latencyS / period).rounded()))
         var points: [YAMArmPlanPoint]
+        var holdSteps = 0
         if let continued = continuation(at: now, truth: truth) {
             points = continued
         } else {
             points = estimate(truth)
-            restarts += 1
+            restartCount += 1
+            holdSteps = Self.restartHoldSteps
         }
         var rows: [[Double]] = []
         rows.reserveCapacity(steps)
@@ -100,9 +108,11 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
         }
         for arm in 0..<2 { goals[arm] = resolved(goals[arm], from: points[arm].q, kinematics: kinematics[arm]) }
         var newPlan: [[YAMArmPlanPoint]] = [points]
+        let brake = [YAMArmGoal(target: .hold, gripper: goals[0].gripper), YAMArmGoal(target: .hold, gripper: goals[1].gripper)]
         for i in past..<steps {
             if i > past {
-                points = (0..<2).map { YAMArmMotion.advance(points[$0], toward: goals[$0], limits: limits, kinematics: kinematics[$0]) }
+                let toward = i - past <= holdSteps ? brake : goals
+                points = (0..<2).map { YAMArmMotion.advance(points[$0], toward: toward[$0], limits: limits, kinematics: kinematics[$0]) }
                 newPlan.append(points)
             } else {
                 for arm in 0..<2 { points[arm].gripper = goals[arm].gripper }

@@ -14,7 +14,7 @@ import MuJoCo
 /// Runs on the physics thread (a ``WorldController``); ``groundTruth()`` may be called from any
 /// thread.
 public final class YAMGPUInsertionTask: WorldController, @unchecked Sendable {
-    // @unchecked: the random state and counters are touched only with the world's lock held;
+    // @unchecked: the random state, flags and counters are touched only with the world's lock held;
     // the snapshot only with `snapshotLock` held.
     private let world: SimWorld
     let scene: YAMGPUInsertionScene
@@ -24,7 +24,9 @@ public final class YAMGPUInsertionTask: WorldController, @unchecked Sendable {
     private var disturbed = false
     private var stepCounter = 0
     private let log: SimLog
-    public private(set) var placements = 0
+    private var placementCount = 0
+    /// Placements so far (the first is made by `init`).
+    public var placements: Int { world.withLock { _ in placementCount } }
     /// Card centres are drawn from this box on the table, m (world frame: between the arm
     /// bases, in front of them, clear of the fixture at x 0.365…0.535).
     public let xRangeM = 0.18...0.26
@@ -87,7 +89,7 @@ public final class YAMGPUInsertionTask: WorldController, @unchecked Sendable {
         for i in 0..<7 { data.qpos[scene.cardQposAddress + i] = values[i] }
         for i in 0..<6 { data.qvel[scene.cardDofAddress + i] = 0 }
         disturbed = false
-        placements += 1
-        log(String(format: "gpu placed at x %.3f m, y %.3f m, yaw %.2f rad (placement %d)", x, y, yaw, placements))
+        placementCount += 1
+        log(String(format: "gpu placed at x %.3f m, y %.3f m, yaw %.2f rad (placement %d)", x, y, yaw, placementCount))
     }
 }
