@@ -25,7 +25,7 @@ public final class SimulationRunner: Sendable {
         public var policyChunkSteps = 10
         /// Inference latency the policy server adds before each reply, sim s (scaled by speed).
         public var policyLatencyS = 0.1
-        /// Seed of the scene's randomness (cube placement).
+        /// Seed of the scene's randomness (cube or card placement).
         public var seed: UInt64 = 1
         public var log: SimLog = .standardError
         public init() {}
@@ -45,6 +45,8 @@ public final class SimulationRunner: Sendable {
     public let policyServer: OpenPIPolicyServer?
     /// franka-cube's reset fixture and ground truth (nil for other scenes).
     public let cubeTask: FrankaCubeTask?
+    /// yam-gpu-insertion's reset fixture and ground truth (nil for other scenes).
+    public let gpuTask: YAMGPUInsertionTask?
     private let context: Context
     /// The `policy-*` faults' schedule (nil without any, or without a policy server).
     private let policyFaults: PolicyFaultInjector?
@@ -122,12 +124,32 @@ public final class SimulationRunner: Sendable {
             }
         }
         cubeTask = task
+        var gpuTask: YAMGPUInsertionTask?
+        if scene == .yamGPUInsertion {
+            do {
+                gpuTask = try YAMGPUInsertionTask(world: world, seed: options.seed, log: options.log)
+            } catch {
+                throw SimulationError("pld sim: \(error)")
+            }
+        }
+        self.gpuTask = gpuTask
         if options.servePolicy && config.policy.kind == .openpi {
             let handler: OpenPIPolicyServer.Handler
             if let task {
                 var script = FrankaCubeScript()
                 if let segment = config.actionSpace.segments.first { script.translationMPerUnit = segment.translationScaleM }
                 handler = ScriptedPolicies.frankaCube(task: task, script: script, steps: options.policyChunkSteps)
+            } else if let gpuTask, config.arms.map(\.name) == ["left", "right"] {
+                let policy: YAMGPUInsertionPolicy
+                do {
+                    policy = try YAMGPUInsertionPolicy(
+                        task: gpuTask, jointLimits: config.arms.map { ($0.jointLimits.lowerRad, $0.jointLimits.upperRad) },
+                        latencyS: options.policyLatencyS, log: options.log)
+                } catch {
+                    throw SimulationError("pld sim: \(error)")
+                }
+                handler = ScriptedPolicies.yamGPUInsertion(
+                    policy: policy, promptKey: config.policy.observation.promptKey, steps: options.policyChunkSteps)
             } else {
                 handler = ScriptedPolicies.yamHold(plants: pldArmPlants, steps: options.policyChunkSteps)
             }

@@ -72,6 +72,21 @@ public final class SimWorld: @unchecked Sendable {
         withLock { _ in wallStepSeconds > 0 ? Double(stepCount) * model.timestepSeconds / wallStepSeconds : 0 }
     }
 
+    /// Advances physics by `count` model steps on the calling thread, running every
+    /// ``WorldController`` each step exactly as the physics thread does, ignoring the clock.
+    /// For in-process tests and tools that drive the scene deterministically; never call it
+    /// while the physics thread runs (``start()``).
+    public func step(count: Int) {
+        precondition(!running.value, "SimWorld.step(count:) while the physics thread runs")
+        lock.lock()
+        defer { lock.unlock() }
+        for _ in 0..<max(0, count) {
+            data.step1()
+            for controller in controllers { controller.control(data, dt: model.timestepSeconds) }
+            data.step2()
+        }
+    }
+
     /// Starts the physics thread.
     public func start() {
         guard running.withLock({ running in

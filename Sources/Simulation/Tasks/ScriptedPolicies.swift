@@ -14,8 +14,18 @@ enum ScriptedPolicies {
         }
     }
 
-    /// yam-gpu-insertion (until the task's stage scripts exist): hold every arm where it is —
-    /// absolute joint targets equal to the measured joints, gripper unchanged; `(steps, 14)`.
+    /// yam-gpu-insertion: ``YAMGPUInsertionPolicy`` for the stage the observation's
+    /// `promptKey` entry names (absent or unknown: inferred from the ground truth); `(steps, 14)`
+    /// float32 absolute joint targets and grippers.
+    static func yamGPUInsertion(policy: YAMGPUInsertionPolicy, promptKey: String, steps: Int) -> OpenPIPolicyServer.Handler {
+        { observation in
+            let rows = policy.chunk(prompt: observation[promptKey]?.stringValue, steps: steps)
+            return ["actions": .array(try OpenPIArray(rows.flatMap { $0.map(Float.init) }, shape: [steps, 14]))]
+        }
+    }
+
+    /// Holds every arm where it is — absolute joint targets equal to the measured joints,
+    /// gripper unchanged; `(steps, 7 × arms)`. For PLD-arm scenes without a script.
     static func yamHold(plants: [YAMPhysics], steps: Int) -> OpenPIPolicyServer.Handler {
         { _ in
             var row: [Float] = []
