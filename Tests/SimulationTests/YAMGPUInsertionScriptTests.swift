@@ -27,7 +27,7 @@ import Testing
         let periodS = 1.0 / 30
         let chunkSteps: Int
         let executeSteps = 15
-        let refillThresholdSteps = 5
+        let refillThresholdSteps: Int
         /// Ticks from a request's observation to its chunk being playable: `pld sim`'s 0.1 s
         /// inference latency plus encoding and transport (4 ticks = 133 ms; more models a slow
         /// network or a loaded machine).
@@ -48,8 +48,12 @@ import Testing
         private(set) var stallTicks = 0
         var traceClamps = ProcessInfo.processInfo.environment["YAM_TRACE_CLAMPS"] != nil
 
-        init(seed: UInt64, chunkSteps: Int = 10, latencyTicks: Int = 4, script: YAMGPUInsertionScript = YAMGPUInsertionScript()) throws {
+        init(
+            seed: UInt64, chunkSteps: Int = 10, latencyTicks: Int = 4, refillThresholdSteps: Int = 5,
+            script: YAMGPUInsertionScript = YAMGPUInsertionScript()
+        ) throws {
             self.latencyTicks = latencyTicks
+            self.refillThresholdSteps = refillThresholdSteps
             let config = try RobotConfig.load(
                 path: PythonPeer.repositoryRoot.appendingPathComponent("RobotConfigs/yam_sim_gpu_insertion.yaml").path)
             self.config = config
@@ -176,8 +180,8 @@ import Testing
     /// Runs `stage` with its prompt, as the stage machine does, until its success rule (the
     /// shipped config's classifier on `task_state`) holds for 5 ticks, the card falls (1 tick),
     /// or the stage's budget runs out. `trace` prints every phase change (and once a second).
-    static func run(_ stage: YAMGPUInsertionStage, in cell: Cell, trace: Bool = false) -> StageResult {
-        cell.prompt = stage.prompt
+    static func run(_ stage: YAMGPUInsertionStage, in cell: Cell, prompted: Bool = true, trace: Bool = false) -> StageResult {
+        cell.prompt = prompted ? stage.prompt : "insert the GPU into slot 1, then slot 3, then put it back on the table"
         let budgetTicks = Int(budgetsS[stage]! * 30)
         var streak = 0
         var lastPhase = ""
@@ -207,11 +211,13 @@ import Testing
         return StageResult(stage: stage, succeeded: false, fell: false, seconds: budgetsS[stage]!, lastPhase: lastPhase)
     }
 
-    /// The four stages in order, stopping at the first that does not succeed.
-    static func episode(in cell: Cell, trace: Bool = false) -> [StageResult] {
+    /// The four stages in order, stopping at the first that does not succeed. Unprompted, every
+    /// request carries the config's whole-task prompt instead (what `pld run` sends without a
+    /// stage machine).
+    static func episode(in cell: Cell, prompted: Bool = true, trace: Bool = false) -> [StageResult] {
         var results: [StageResult] = []
         for stage in YAMGPUInsertionStage.allCases {
-            results.append(run(stage, in: cell, trace: trace))
+            results.append(run(stage, in: cell, prompted: prompted, trace: trace))
             if !results.last!.succeeded { break }
         }
         return results
@@ -267,6 +273,17 @@ import Testing
         }
         #expect(Double(successes[0]) >= 0.7 * Double(attempts[0]), "stage 1: \(successes[0]) of \(attempts[0])")
         for i in 1..<4 { #expect(successes[i] >= attempts[i] - 1, "stage \(i + 1): \(successes[i]) of \(attempts[i])") }
+    }
+
+    /// Requests that name no stage (the config's whole-task prompt, as `pld run` sends without a
+    /// stage machine) get the policy's own stage, advanced as each success rule holds: a whole
+    /// cycle, without flipping back to slot 1 once the card is pulled out of it.
+    @Test func withoutStagePromptsThePolicyWalksTheFourStagesItself() throws {
+        let cell = try Cell(seed: 2)
+        let results = Self.episode(in: cell, prompted: false)
+        print("unprompted:", results.map(\.description).joined(separator: ", "))
+        #expect(results.count == 4 && results.allSatisfy(\.succeeded), "\(results)")
+        #expect(cell.clampedTicks == 0)
     }
 
     /// After a full cycle the runtime moves both arms home (grippers open first); the fixture
@@ -339,8 +356,8 @@ import Testing
 
     /// Developer aid: `YAM_EPISODE_SEED=7,14 swift test … --filter tracedEpisode` prints every
     /// phase change of those episodes (`YAM_QUIET=1`: one line each; `YAM_PICK_BIAS=0`: without
-    /// the deliberate imperfection; `YAM_CHUNK=30`, `YAM_LATENCY_TICKS=8`: other chunk lengths and
-    /// round trips).
+    /// the deliberate imperfection; `YAM_CHUNK=30`, `YAM_LATENCY_TICKS=8`, `YAM_REFILL=10`: other
+    /// chunk lengths, round trips and refill thresholds).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["YAM_EPISODE_SEED"] != nil))
     func tracedEpisode() throws {
         let env = ProcessInfo.processInfo.environment
@@ -349,6 +366,7 @@ import Testing
         for seed in (env["YAM_EPISODE_SEED"] ?? "1").split(separator: ",").compactMap({ UInt64($0) }) {
             let cell = try Cell(
                 seed: seed, chunkSteps: Int(env["YAM_CHUNK"] ?? "10") ?? 10, latencyTicks: Int(env["YAM_LATENCY_TICKS"] ?? "4") ?? 4,
+                refillThresholdSteps: Int(env["YAM_REFILL"] ?? "5") ?? 5,
                 script: script)
             cell.traceClamps = true
             let results = Self.episode(in: cell, trace: env["YAM_QUIET"] == nil)

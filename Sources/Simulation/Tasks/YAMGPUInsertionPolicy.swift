@@ -33,6 +33,8 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
     private var plan: [[YAMArmPlanPoint]] = []
     private var lastReport: (YAMGPUInsertionStage, YAMGPUInsertionScript.Phase)?
     private var restartCount = 0
+    /// The stage followed while requests name none (see ``stage(for:truth:)``).
+    private var ownStage: YAMGPUInsertionStage?
 
     /// How far (rad) the measured joints may be from the plan's target at the same time and
     /// still count as following it: beyond the PD lag the limits allow (~0.045 rad).
@@ -73,14 +75,32 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
     public var restarts: Int { lock.withLock { restartCount } }
 
     /// A chunk of `steps` actions, each 14 values, for the stage named by `prompt` (nil or
-    /// unknown: inferred from the ground truth).
+    /// unknown: the policy's own stage, inferred from the ground truth and advanced on success).
     public func chunk(prompt: String?, steps: Int) -> [[Double]] {
         let truth = task.groundTruth()
         return lock.withLock { plan(truth: truth, prompt: prompt, steps: max(1, steps)) }
     }
 
+    /// The stage for a request: the one its prompt names; otherwise the policy's own, inferred
+    /// from the scene when it has none (or the card lies flat on the table again, a new
+    /// episode) and moved on to the next stage as soon as its success rule holds — a stateless
+    /// guess would flip between "insert into slot 1" and "pull it out" once the card comes out.
+    private func stage(for prompt: String?, truth: YAMGPUInsertionTruth) -> YAMGPUInsertionStage {
+        if let named = prompt.flatMap(YAMGPUInsertionStage.init(prompt:)) {
+            ownStage = named
+            return named
+        }
+        var stage = ownStage ?? YAMGPUInsertionStage(inferredFrom: truth)
+        if stage != .insertSlot1 && truth.cardIsFlat && truth.onTable && !truth.holds.contains(true) {
+            stage = YAMGPUInsertionStage(inferredFrom: truth)
+        }
+        while stage.isDone(in: truth), let next = YAMGPUInsertionStage(rawValue: stage.rawValue + 1) { stage = next }
+        ownStage = stage
+        return stage
+    }
+
     private func plan(truth: YAMGPUInsertionTruth, prompt: String?, steps: Int) -> [[Double]] {
-        let stage = prompt.flatMap(YAMGPUInsertionStage.init(prompt:)) ?? YAMGPUInsertionStage(inferredFrom: truth)
+        let stage = stage(for: prompt, truth: truth)
         let sites = (0..<2).map { kinematics[$0].pose(truth.q[$0]) }
         var (goals, phase) = script.goals(for: stage, in: .init(truth: truth, sites: sites))
         if let log, lastReport.map({ $0 != (stage, phase) }) ?? true {

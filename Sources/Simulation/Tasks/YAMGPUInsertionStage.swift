@@ -31,6 +31,17 @@ public enum YAMGPUInsertionStage: Int, Sendable, CaseIterable, CustomStringConve
         self = stage
     }
 
+    /// Whether this stage's success rule (the shipped config's classifier on `task_state`)
+    /// holds in `truth`.
+    public func isDone(in truth: YAMGPUInsertionTruth) -> Bool {
+        switch self {
+        case .insertSlot1: truth.slot1DepthM >= 0.008
+        case .moveToSlot3: truth.hoverDistanceM < 0.01 && truth.taskState[3] > 0.5
+        case .insertSlot3: truth.slot3DepthM >= 0.008
+        case .returnToTable: truth.onTable && truth.taskState[3] < 0.5
+        }
+    }
+
     /// The stage the ground truth suggests when the request names none (or an unknown one):
     /// the card in slot 3 → return it; in slot 1 → move it; held by the left arm nearer slot 3's
     /// hover point than slot 1's → insert it into slot 3; anything else → start the cycle.
