@@ -26,6 +26,7 @@ public final class OffscreenRenderer {
     /// Image height in pixels.
     public let height: Int
 
+    private let gl: OSMesaLibrary
     private let glContext: OSMesaContext
     private let glBuffer: UnsafeMutableRawPointer
     private let scene: UnsafeMutablePointer<mjvScene>
@@ -62,15 +63,21 @@ public final class OffscreenRenderer {
                 message: "the model's offscreen buffer is \(model.offscreenWidth)×\(model.offscreenHeight); raise <visual><global offwidth=\"\(width)\" offheight=\"\(height)\"/> in the MJCF",
                 operation: operation)
         }
-        guard let glContext = OSMesaCreateContextExt(GLenum(OSMESA_RGBA), 24, 8, 0, nil) else {
+        let gl: OSMesaLibrary
+        switch OSMesaLibrary.shared {
+        case let .success(library): gl = library
+        case let .failure(error): throw error
+        }
+        guard let glContext = gl.createContextExt(GLenum(OSMESA_RGBA), 24, 8, 0, nil) else {
             throw MuJoCoError(.render, message: "OSMesaCreateContextExt failed", operation: operation)
         }
         let glBuffer = UnsafeMutableRawPointer.allocate(byteCount: width * height * 4, alignment: 16)
-        guard OSMesaMakeCurrent(glContext, glBuffer, GLenum(GL_UNSIGNED_BYTE), GLsizei(width), GLsizei(height)) != 0 else {
-            OSMesaDestroyContext(glContext)
+        guard gl.makeCurrent(glContext, glBuffer, GLenum(GL_UNSIGNED_BYTE), GLsizei(width), GLsizei(height)) != 0 else {
+            gl.destroyContext(glContext)
             glBuffer.deallocate()
             throw MuJoCoError(.render, message: "OSMesaMakeCurrent failed", operation: operation)
         }
+        self.gl = gl
         self.model = model
         self.width = width
         self.height = height
@@ -103,12 +110,12 @@ public final class OffscreenRenderer {
 
     deinit {
         // Must run on the creating thread (see the threading contract).
-        if OSMesaGetCurrentContext() != glContext {
-            _ = OSMesaMakeCurrent(glContext, glBuffer, GLenum(GL_UNSIGNED_BYTE), GLsizei(width), GLsizei(height))
+        if gl.getCurrentContext() != glContext {
+            _ = gl.makeCurrent(glContext, glBuffer, GLenum(GL_UNSIGNED_BYTE), GLsizei(width), GLsizei(height))
         }
         mjr_freeContext(context)
         mjv_freeScene(scene)
-        OSMesaDestroyContext(glContext)
+        gl.destroyContext(glContext)
         glBuffer.deallocate()
         for pointer in [UnsafeMutableRawPointer(scene), UnsafeMutableRawPointer(option), UnsafeMutableRawPointer(camera), UnsafeMutableRawPointer(context)] {
             pointer.deallocate()
@@ -132,8 +139,8 @@ public final class OffscreenRenderer {
         precondition(data.model === model, "data belongs to \(data.model.source), renderer to \(model.source)")
         precondition(id.index >= 0 && id.index < model.ncam, "\(id) out of range for \(model.source)")
         precondition(rgb.count == imageByteCount, "image buffer has \(rgb.count) bytes, expected \(imageByteCount)")
-        if OSMesaGetCurrentContext() != glContext {
-            _ = OSMesaMakeCurrent(glContext, glBuffer, GLenum(GL_UNSIGNED_BYTE), GLsizei(width), GLsizei(height))
+        if gl.getCurrentContext() != glContext {
+            _ = gl.makeCurrent(glContext, glBuffer, GLenum(GL_UNSIGNED_BYTE), GLsizei(width), GLsizei(height))
         }
         camera.pointee.type = Int32(mjCAMERA_FIXED.rawValue)
         camera.pointee.fixedcamid = Int32(id.index)

@@ -99,9 +99,12 @@ public struct OperatorActions: Sendable {
             + (reset.openGripperFirst ? ", gripper opened first" : "")
     }
 
-    private func gateDescription(_ index: Int) -> String {
-        guard let gates = view.config.reset?.gates, index < gates.count else { return "#\(index)" }
-        let gate = gates[index]
-        return [gate.kind.rawValue, gate.arm, gate.classifier].compactMap { $0 }.joined(separator: " ")
-    }
+    private func gateDescription(_ index: Int) -> String { resetGateDescription(view.config, index) }
+}
+
+/// Reset gate `index` of the config as operators read it ("gripper_empty left").
+func resetGateDescription(_ config: RobotConfig, _ index: Int) -> String {
+    guard let gates = config.reset?.gates, index >= 0, index < gates.count else { return "#\(index)" }
+    let gate = gates[index]
+    return [gate.kind.rawValue, gate.arm, gate.classifier].compactMap { $0 }.joined(separator: " ")
 }

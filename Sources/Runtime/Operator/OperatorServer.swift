@@ -396,7 +396,15 @@ func makeRunStatus(_ view: OperatorView, statusEndpoint: String) -> PLDRunStatus
         s.recorderDroppedSteps = board.value(.recorderDroppedSteps)
         s.episodesAborted = board.value(.episodesAborted)
         s.lastEvent = view.events.last?.text ?? ""
-        if board.state == .paused { s.pauseReason = board.pauseDescription }
+        if board.state == .paused {
+            s.pauseReason = board.pauseDescription
+            if board.pauseCause == .resetGate {
+                // Which gate, so the operator knows what to make safe before resuming.
+                let index = board.stateDetail - 1
+                s.pauseReason = "paused: reset gate \(index) (\(resetGateDescription(view.config, index))) does not hold; "
+                    + "make the cell safe, then `pld resume` (the gates are checked again)"
+            }
+        }
         if board.state == .estopped { s.pauseReason = view.egress.reason }
         s.runDirectory = view.runDirectory ?? ""
         s.statusEndpoint = statusEndpoint

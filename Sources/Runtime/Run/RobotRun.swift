@@ -422,11 +422,19 @@ public final class RobotRun: @unchecked Sendable {
         for warning in loop.warnings { options.log("warning: \(warning)") }
         var episodes: [EpisodeResult] = []
         var reportedFailure = false
+        var driverFaultsBetweenEpisodes: UInt64 = 0
         while loop.isRunning {
             while let result = results.pop() {
                 episodes.append(result)
                 events.add("episode \(result.index) \(result.outcome.label(stageNames: stageNames)) after \(result.steps) steps")
                 onEpisode(result)
+            }
+            let betweenEpisodes = status.value(.faultsBetweenEpisodes)
+            if betweenEpisodes > driverFaultsBetweenEpisodes {
+                driverFaultsBetweenEpisodes = betweenEpisodes
+                let text = "driver lost between episodes: arms holding; the reset goes on once the state is fresh"
+                events.add(text)
+                options.log(text)
             }
             if let recorder, recorder.hasFailed, !reportedFailure {
                 reportedFailure = true

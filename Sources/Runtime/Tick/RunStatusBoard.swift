@@ -16,6 +16,9 @@ public final class RunStatusBoard: @unchecked Sendable {
         case episodesAborted
         /// Episode ticks the learner's queue could not take (it fell behind).
         case learnerDroppedSteps
+        /// Driver faults while resetting or settling between episodes (also in `faultsDriver`):
+        /// the arms held until the state was fresh again; no episode was aborted.
+        case faultsBetweenEpisodes
     }
 
     /// Where the run is, as operators see it (the `RunState` of the operator protocol).

@@ -142,6 +142,9 @@ final class TickPipeline: @unchecked Sendable {
     /// watched camera's newest sequence and the tick it last changed.
     var staleRun: UInt64 = 0
     var stallRun: UInt64 = 0
+    /// Consecutive stale-state ticks while resetting or settling (no episode to abort): past
+    /// the same grace period it is a driver fault too, counted once per outage.
+    var staleRunBetweenEpisodes: UInt64 = 0
     var cameraSequence: [UInt64]
     var cameraChangedTick: [UInt64]
     /// Episodes in a row that ended in a fault; at `maxConsecutiveFaults` the run pauses.
@@ -345,8 +348,10 @@ final class TickPipeline: @unchecked Sendable {
             holdAll(now: now)
             if allArmsFresh { reset == nil ? beginSettle(tick: timing.index) : beginReset(tick: timing.index) }
         case let .reset(started):
+            watchStateBetweenEpisodes()
             resetTick(tick: timing.index, startedAt: started, now: now)
         case let .settle(started):
+            watchStateBetweenEpisodes()
             settleTick(tick: timing.index, startedAt: started, now: now)
         case .episode:
             if let fault = detectFault(tick: timing.index) {
@@ -443,6 +448,21 @@ final class TickPipeline: @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    /// A driver lost while no episode runs (a reset or settle holds and waits for a fresh
+    /// state by itself): counted as a driver fault and as `faultsBetweenEpisodes`, so the
+    /// counters and the report show every outage, not only those that aborted an episode.
+    private func watchStateBetweenEpisodes() {
+        guard !allArmsFresh else {
+            staleRunBetweenEpisodes = 0
+            return
+        }
+        staleRunBetweenEpisodes += 1
+        if staleRunBetweenEpisodes == faults.staleStateTicks + 1 {
+            status.count(.faultsDriver)
+            status.count(.faultsBetweenEpisodes)
+        }
     }
 
     private func beginRecovery(_ fault: FaultKind, tick: UInt64, now: UInt64) {

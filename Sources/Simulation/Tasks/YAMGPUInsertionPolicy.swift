@@ -123,7 +123,11 @@ public final class YAMGPUInsertionPolicy: @unchecked Sendable {
         var rows: [[Double]] = []
         rows.reserveCapacity(steps)
         for i in 0..<past {
-            let old = planned(at: now - Double(past - i) * period) ?? points
+            var old = planned(at: now - Double(past - i) * period) ?? points
+            // The gripper follows the newest decision from the first row: a replayed row (or a
+            // fresh start's estimate, which reads the fingers' measured state) would otherwise
+            // re-close fingers just told to open, and grasp the card again after its release.
+            for arm in 0..<2 { old[arm].gripper = goals[arm].gripper }
             rows.append(Self.row(old))
         }
         for arm in 0..<2 { goals[arm] = resolved(goals[arm], from: points[arm].q, kinematics: kinematics[arm]) }

@@ -28,6 +28,7 @@ func writeRunReport(_ summary: RunSummary, configName: String, directory: String
             "episodes": counter(.episodes), "successes": counter(.successes), "interventions": counter(.interventions),
             "manual_resets": counter(.manualResets), "estops": counter(.estops), "faults_driver": counter(.faultsDriver),
             "faults_policy": counter(.faultsPolicy), "faults_camera": counter(.faultsCamera),
+            "faults_driver_between_episodes": counter(.faultsBetweenEpisodes),
             "safety_events": counter(.safetyEvents), "policy_stalls": counter(.policyStalls),
         ],
         "rss_start_kib": summary.residentStartKiB,
