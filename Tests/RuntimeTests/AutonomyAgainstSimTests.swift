@@ -49,7 +49,9 @@ extension AgainstSim {
     static let faultCases: [FaultCase] = [
         // franka-interface killed; auto_arm.sh brings it back after 1 s of sim time with its
         // controller reset to NO_CONTROL, so recovery also re-runs the reset and the OSC switch.
-        FaultCase(faults: ["kill-driver@\(Int(faultAtS))s"], reason: "driverLost", recordedReason: "driver_lost"),
+        // Later than the others: a kill while the run is still connecting (a debug build on a
+        // loaded machine can take that long to start) is ridden out before any episode.
+        FaultCase(faults: ["kill-driver@\(Int(faultAtS) + 6)s"], reason: "driverLost", recordedReason: "driver_lost"),
         FaultCase(faults: ["drop-state:2s@\(Int(faultAtS))s"], reason: "driverLost", recordedReason: "driver_lost"),
         // Stalled 5 s (past policy_stall_s = 3 s), then the server drops the connection.
         FaultCase(faults: ["policy-stall:5s@\(Int(faultAtS))s", "policy-drop@\(Int(faultAtS) + 12)s"], reason: "policyLost", recordedReason: "policy_lost"),
