@@ -28,12 +28,15 @@ struct OSMesaLibrary: @unchecked Sendable {
     static let candidates = ["libOSMesa.so.8", "libOSMesa.so"]
 
     /// The loaded library, or why it could not be loaded (one line, naming the package).
-    static let shared: Result<OSMesaLibrary, MuJoCoError> = Result { () throws(MuJoCoError) -> OSMesaLibrary in try OSMesaLibrary() }
+    static let shared: Result<OSMesaLibrary, MuJoCoError> = Result { () throws(MuJoCoError) -> OSMesaLibrary in
+        try OSMesaLibrary(candidates: candidates)
+    }
 
-    private init() throws(MuJoCoError) {
+    /// Loads the first of `candidates` that `dlopen` finds (tests pass names that do not exist).
+    init(candidates: [String]) throws(MuJoCoError) {
         var handle: UnsafeMutableRawPointer?
         var reasons: [String] = []
-        for name in Self.candidates {
+        for name in candidates {
             handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL)
             if handle != nil { break }
             reasons.append(dlerror().map { String(cString: $0) } ?? "\(name): not found")

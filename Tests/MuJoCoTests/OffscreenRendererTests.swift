@@ -1,5 +1,5 @@
 import Foundation
-import MuJoCo
+@testable import MuJoCo
 import Testing
 
 /// Rendering tests run one after another: each renderer owns a software OpenGL context and
@@ -53,6 +53,24 @@ struct OffscreenRendererTests {
         }
         #expect(red(row: 2) < 30, "top rows show the empty sky, red \(red(row: 2))")
         #expect(red(row: 45) > 200, "bottom rows show the red wall, red \(red(row: 45))")
+    }
+
+    /// OSMesa is loaded with dlopen, not linked: a machine without it gets one line naming the
+    /// package and what dlopen said, not a crash.
+    @Test func aMissingOSMesaIsAOneLineErrorNamingThePackage() {
+        do {
+            _ = try OSMesaLibrary(candidates: ["libOSMesa-not-here.so.99"])
+            Issue.record("loaded a library that does not exist")
+        } catch {
+            let text = "\(error)"
+            #expect(error.kind == .render)
+            #expect(text.contains("install libosmesa6") && text.contains("libOSMesa-not-here.so.99"), "\(text)")
+            #expect(!text.contains("\n"), "\(text)")
+        }
+    }
+
+    @Test func theInstalledOSMesaLoads() throws {
+        _ = try OSMesaLibrary(candidates: OSMesaLibrary.candidates)
     }
 
     @Test func sizeBeyondTheOffscreenBufferIsRejectedNamingTheMJCFAttribute() throws {
