@@ -44,6 +44,8 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]),
         // Offscreen OpenGL for MuJoCo's renderer (sim cameras) without a display: headers only,
         // the library is dlopen'ed by the first renderer (no pkgConfig, so nothing links it).
+        // glibc's <malloc.h> (malloc_trim): the recorder hands a drained backlog back to the OS.
+        .systemLibrary(name: "CGlibcMalloc"),
         .systemLibrary(
             name: "COSMesa",
             providers: [.apt(["libosmesa6-dev"])]),
@@ -88,7 +90,7 @@ let package = Package(
             ]),
         .target(name: "Safety", dependencies: ["PLDCore"]),
         .target(name: "Tasks", dependencies: ["PLDCore", "Policies"]),
-        .target(name: "Recording", dependencies: ["PLDCore", "CHDF5"], exclude: ["EpisodeFormat.md"]),
+        .target(name: "Recording", dependencies: ["PLDCore", "CHDF5", "CGlibcMalloc"], exclude: ["EpisodeFormat.md"]),
         // -O in debug builds too: the learner's numeric loops are 10-50x slower unoptimised,
         // and LearningTests trains small networks (see Tests/LearningTests).
         .target(name: "Learning", dependencies: ["PLDCore", "COpenBLAS", "Policies"], swiftSettings: [.unsafeFlags(["-O"])]),

@@ -63,3 +63,14 @@ func exitWhenProcessEnds(_ pid: pid_t) {
         kill(getpid(), SIGTERM)
     }
 }
+
+/// Calls `action` each time SIGUSR1 arrives, for as long as the returned source is kept.
+/// `pld sim` uses it to kill its arm drivers on demand (a fault at a moment the caller picks,
+/// rather than at a sim time fixed before the run started).
+func onUserSignal1(_ action: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
+    signal(SIGUSR1, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+    source.setEventHandler(handler: action)
+    source.resume()
+    return source
+}

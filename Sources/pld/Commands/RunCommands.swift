@@ -313,7 +313,9 @@ struct Sim: ParsableCommand {
             endpoints. Endpoints come from --config (default: the scene's RobotConfigs/*_sim_*.yaml), \
             so `pld run --config` with the same file talks to this process exactly as to real \
             hardware. Sim time runs --speed times faster than wall time; every device rate and \
-            timeout scales with it. Stops on SIGINT or SIGTERM.
+            timeout scales with it. Stops on SIGINT or SIGTERM. SIGUSR1 kills every arm driver \
+            at once, as the kill-driver fault does (each restarts after its delay): a fault at a \
+            moment you pick, e.g. `pkill -USR1 -f 'pld sim'`.
             """)
 
     @Option(help: ArgumentHelp("Scene to simulate: \(SceneName.allCases.map(\.rawValue).joined(separator: " or ")).", valueName: "SCENE"))
@@ -391,6 +393,12 @@ struct Sim: ParsableCommand {
         for line in runner.endpointSummary { banner += "  \(line)\n" }
         FileHandle.standardOutput.write(Data((banner + "READY\n").utf8))
         if let parentPid { exitWhenProcessEnds(parentPid) }
+        let killOnDemand = onUserSignal1 {
+            printError("pld sim: SIGUSR1: killing every arm driver now (each restarts as after kill-driver)")
+            for nuc in runner.frankas { nuc.kill() }
+            for driver in runner.pldArms { driver.kill() }
+        }
+        defer { killOnDemand.cancel() }
         let signal = waitForTerminationSignal(statusEverySeconds: 10) {
             let world = runner.world
             printError(String(
