@@ -79,6 +79,8 @@ let rangeRuleCases: [ErrorCase] = {
         insert(after: observation, "    prompt_key: ''", path: "policy.observation.prompt_key", message: "must not be empty"),
         insert(after: residual, "  hidden_layers: 0", path: "residual.hidden_layers"),
         insert(after: residual, "  hidden_units: 10000", path: "residual.hidden_units"),
+        insert(after: residual, "  dimension_scale: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]", path: "residual.dimension_scale[13]"),
+        insert(after: residual, "  dimension_scale: [1, 0]", path: "residual.dimension_scale", message: "has 2 values but the action space is 14 wide"),
         insert(after: handoff, "  seed: -1", path: "handoff.seed", message: "out of range"),
         insert(after: lift, "    retries: 101", path: "stages[0].retries"),
         ErrorCase(name: "debounce ticks", edits: [Edit("success: {classifier: block_up}", "success: {classifier: block_up, debounce_ticks: 0}")],

@@ -69,6 +69,12 @@ final class ResidualLearner: @unchecked Sendable {
     private var journal: FileHandle?
     private var lastStatistics: SACUpdateStatistics?
 
+    /// Floor of the input normalisation's standard deviations (m, rad, normalised units alike).
+    /// An input that barely moves while the base runs alone (a resting cube's orientation, std
+    /// ~1e-3) would otherwise be scaled up a thousandfold, and the first knocked cube would feed
+    /// the networks values hundreds of deviations out.
+    static let minimumInputStd: Float = 0.05
+
     init(link: LearnerLink, config: LearnerConfig, residual: ResidualConfig, inputDimensions: Int, actionDimensions: Int,
          runDirectory: String?, log: @escaping @Sendable (String) -> Void) {
         self.link = link
@@ -286,7 +292,8 @@ final class ResidualLearner: @unchecked Sendable {
         configuration.onlineCapacity = config.bufferCapacity
         configuration.seed = config.seed
         let normalizer = warmupOnline.count > 0
-            ? ObservationNormalizer.estimate(from: warmupOnline) : ObservationNormalizer.identity(dimensions: inputDimensions)
+            ? ObservationNormalizer.estimate(from: warmupOnline, minimumStd: Self.minimumInputStd)
+            : ObservationNormalizer.identity(dimensions: inputDimensions)
         do {
             let sac = try SACLearner(configuration: configuration, normalizer: normalizer)
             for i in 0..<warmupOffline.count { _ = sac.offline.append(warmupOffline.transition(at: i)) }

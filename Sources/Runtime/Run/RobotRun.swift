@@ -303,6 +303,10 @@ public final class RobotRun: @unchecked Sendable {
             }
             offset += width
         }
+        // residual.dimension_scale (validated: one value per action dimension, in [0, 1]).
+        for (d, scale) in (config.residual.dimensionScale ?? []).enumerated() where d < actionDimensions {
+            residualScale[d] *= scale
+        }
 
         // Reward classifiers (rules, learned heads, remote services) and the task's stages.
         let classifierSetup = try RobotRun.makeClassifiers(

@@ -23,6 +23,11 @@ public struct ResidualConfig: Codable, Sendable, Equatable {
     public var hiddenUnits = 256
     /// State features the residual sees, besides the base action.
     public var inputs: [ObservationSource] = []
+    /// Per action dimension, a multiplier in [0, 1] on top of ξ: a_δ[d] = scale[d]·ξ·tanh(…).
+    /// Absent = 1 for every dimension. 0 keeps the residual, and its exploration noise, off a
+    /// dimension (e.g. only translation: a residual that also turns the wrist at random while it
+    /// explores spoils grasps the base would have made).
+    public var dimensionScale: [Double]?
 
     public init() {}
 
@@ -37,6 +42,7 @@ public struct ResidualConfig: Codable, Sendable, Equatable {
         hiddenLayers = try c.value(.hiddenLayers, default: hiddenLayers)
         hiddenUnits = try c.value(.hiddenUnits, default: hiddenUnits)
         inputs = try c.value(.inputs, default: inputs)
+        dimensionScale = try c.optional(.dimensionScale)
     }
 
     func validate(at path: ConfigPath, into v: inout ConfigValidator) {
@@ -46,6 +52,9 @@ public struct ResidualConfig: Codable, Sendable, Equatable {
         }
         v.range(hiddenLayers, .closed(1, 8), path["hidden_layers"])
         v.range(hiddenUnits, .closed(1, 4096), path["hidden_units"])
+        for (index, scale) in (dimensionScale ?? []).enumerated() {
+            v.range(scale, .closed(0, 1), path["dimension_scale"][index])
+        }
         if enabled && inputs.isEmpty {
             v.fail(path["inputs"], "an enabled residual needs at least one state input")
         }

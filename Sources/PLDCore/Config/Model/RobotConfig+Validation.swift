@@ -100,6 +100,9 @@ extension RobotConfig {
         for arm in arms where segmentOfArm[arm.name] == nil && !danglingReference {
             v.fail(path, "arm `\(arm.name)` has no action segment")
         }
+        if let scale = residual.dimensionScale, scale.count != actionDimension, !actionSpace.segments.isEmpty, !danglingReference {
+            v.fail(ConfigPath.root["residual"]["dimension_scale"], "has \(scale.count) values but the action space is \(actionDimension) wide (one per action dimension)")
+        }
         if let actionDim = policy.actionDim, (1...256).contains(actionDim), actionDim != actionDimension, !actionSpace.segments.isEmpty {
             v.fail(ConfigPath.root["policy"]["action_dim"], "is \(actionDim) but the action space is \(actionDimension) wide (\(actionSpace.segments.map { "\($0.arm): \($0.kind.rawValue)" }.joined(separator: ", ")))")
         }
