@@ -288,6 +288,7 @@ final class ResidualLearner: @unchecked Sendable {
         configuration.cql.actionSamples = config.cqlActionSamples
         configuration.initialTemperature = config.initialTemperature
         configuration.initialLogStdBias = config.initialLogStd
+        configuration.targetEntropy = config.targetEntropy
         configuration.offlineCapacity = config.bufferCapacity
         configuration.onlineCapacity = config.bufferCapacity
         configuration.seed = config.seed

@@ -34,6 +34,11 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
     /// σ of 1 in normalised units moves the arm as much as the base policy does, wrecking the
     /// episodes the learner collects; ResiP starts at −1.5. Default −1.5.
     public var initialLogStd = -1.5
+    /// SAC's entropy target, nats (the temperature is tuned so the actor's entropy stays near
+    /// it). Absent: −(action dimensions), PLD's. A lower target lets exploration die out sooner;
+    /// raise it when `residual.dimension_scale` leaves most dimensions without effect. Default
+    /// absent.
+    public var targetEntropy: Double?
     /// Transitions each of the offline and online buffers keeps. Default 250000.
     public var bufferCapacity = 250_000
     /// A new weights version every this many learning episodes. Default 1.
@@ -64,6 +69,7 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         cqlActionSamples = try c.value(.cqlActionSamples, default: cqlActionSamples)
         initialTemperature = try c.value(.initialTemperature, default: initialTemperature)
         initialLogStd = try c.value(.initialLogStd, default: initialLogStd)
+        targetEntropy = try c.optional(.targetEntropy)
         bufferCapacity = try c.value(.bufferCapacity, default: bufferCapacity)
         publishEveryEpisodes = try c.value(.publishEveryEpisodes, default: publishEveryEpisodes)
         seed = try c.value(.seed, default: seed)
@@ -83,6 +89,7 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         v.range(cqlActionSamples, .closed(1, 64), path["cql_action_samples"])
         v.range(initialTemperature, .leftOpen(0, 100), path["initial_temperature"])
         v.range(initialLogStd, .closed(-10, 2), path["initial_log_std"])
+        if let targetEntropy { v.range(targetEntropy, .closed(-100, 100), path["target_entropy"]) }
         v.range(bufferCapacity, .closed(1_000, 100_000_000), path["buffer_capacity"])
         v.range(publishEveryEpisodes, .closed(1, 100_000), path["publish_every_episodes"])
     }
