@@ -31,13 +31,14 @@ private final class LockedName: @unchecked Sendable {
     func get() -> String { lock.withLock { value } }
 }
 
-/// Calls `action` once when SIGINT or SIGTERM arrives, until cancelled.
-final class SignalStopper: @unchecked Sendable {
+/// Calls `action` each time one of `signals` arrives (default SIGINT and SIGTERM, whose default
+/// handlers it replaces), until cancelled.
+final class SignalWatch: @unchecked Sendable {
     // @unchecked: the sources are created and cancelled on one thread.
     private var sources: [DispatchSourceSignal] = []
 
-    init(_ action: @escaping @Sendable () -> Void) {
-        for number in [SIGINT, SIGTERM] {
+    init(_ signals: [Int32] = [SIGINT, SIGTERM], _ action: @escaping @Sendable () -> Void) {
+        for number in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler(handler: action)
@@ -62,15 +63,4 @@ func exitWhenProcessEnds(_ pid: pid_t) {
         printError("pld sim: parent process \(pid) is gone, stopping")
         kill(getpid(), SIGTERM)
     }
-}
-
-/// Calls `action` each time SIGUSR1 arrives, for as long as the returned source is kept.
-/// `pld sim` uses it to kill its arm drivers on demand (a fault at a moment the caller picks,
-/// rather than at a sim time fixed before the run started).
-func onUserSignal1(_ action: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
-    signal(SIGUSR1, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
-    source.setEventHandler(handler: action)
-    source.resume()
-    return source
 }

@@ -405,7 +405,9 @@ struct Sim: ParsableCommand {
         for line in runner.endpointSummary { banner += "  \(line)\n" }
         FileHandle.standardOutput.write(Data((banner + "READY\n").utf8))
         if let parentPid { exitWhenProcessEnds(parentPid) }
-        let killOnDemand = onUserSignal1 {
+        // SIGUSR1: a driver fault at a moment the caller picks, rather than at a sim time fixed
+        // before the run started.
+        let killOnDemand = SignalWatch([SIGUSR1]) {
             printError("pld sim: SIGUSR1: killing every arm driver now (each restarts as after kill-driver)")
             for nuc in runner.frankas { nuc.kill() }
             for driver in runner.pldArms { driver.kill() }
@@ -525,7 +527,7 @@ func runEpisodes(
         printError("pld run: \(error)")
         throw ExitCode.failure
     }
-    let stopper = SignalStopper { run.requestStop() }
+    let stopper = SignalWatch { run.requestStop() }
     defer { stopper.cancel() }
     liveView?.start(run)
     defer { liveView?.stop() }
