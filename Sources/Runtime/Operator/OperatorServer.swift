@@ -51,7 +51,7 @@ public final class OperatorServer: @unchecked Sendable {
     public let clientsRefused = Atomic<UInt64>(0)
 
     /// The protocol version this build speaks (`OperatorCommand.protocol_version`).
-    public static let protocolVersion: UInt32 = 1
+    public static let protocolVersion = OperatorProtocol.version
 
     /// Binds the control and status sockets of `config`'s run. Throws one line when another
     /// run already answers there, a directory is unsafe, or a CURVE key file is unusable.

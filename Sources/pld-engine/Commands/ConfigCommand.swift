@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorCLI
 import PLDCore
 
 struct Config: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorCLI
 
 /// Exit status of a subcommand whose feature has not landed yet (sysexits EX_UNAVAILABLE).
 let unavailableExitCode: Int32 = 69

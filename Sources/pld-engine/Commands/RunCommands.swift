@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import OperatorCLI
 import Runtime
 import PLDCore
 import Simulation

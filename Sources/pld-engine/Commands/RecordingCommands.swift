@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OperatorCLI
 import Recording
 
 struct Export: ParsableCommand {

@@ -1,28 +1,27 @@
 import Foundation
 import PLDCore
-import Runtime
 import SwiftProtobuf
 import Wire
 import ZeroMQ
 
 /// One line saying why a terminal command could not reach or use a run.
-struct OperatorClientError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct OperatorClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A run to talk to: its control endpoint, and CURVE keys when it is remote.
-struct OperatorTarget {
-    var control: String
+public struct OperatorTarget {
+    public var control: String
     /// Status stream, when known before asking (default local runs).
-    var status: String?
+    public var status: String?
     var serverKey: CurveKey?
     var clientKeys: CurveKeyPair?
     /// The config name (local discovery) or the endpoint.
-    var label: String
+    public var label: String
 
     /// `--control` / `--run` / the single local run, and CURVE key files for TCP.
-    static func resolve(control: String?, run: String?, serverKeyFile: String?, keyFile: String?) throws(OperatorClientError) -> OperatorTarget {
+    public static func resolve(control: String?, run: String?, serverKeyFile: String?, keyFile: String?) throws(OperatorClientError) -> OperatorTarget {
         if let control {
             var target = OperatorTarget(control: control, label: control)
             if control.hasPrefix("tcp://") {
@@ -80,12 +79,12 @@ struct OperatorTarget {
 }
 
 /// Sends operator commands over REQ and waits a bounded time for the reply.
-final class OperatorClient {
-    let target: OperatorTarget
+public final class OperatorClient {
+    public let target: OperatorTarget
     private let context: Context
     private var requestID: UInt64 = 0
 
-    init(target: OperatorTarget) throws(OperatorClientError) {
+    public init(target: OperatorTarget) throws(OperatorClientError) {
         self.target = target
         do {
             context = try Context(ioThreads: 1)
@@ -94,17 +93,22 @@ final class OperatorClient {
         }
     }
 
+    /// `user@host (pld estop)`, recorded with the event. The host is gethostname(2) only:
+    /// `ProcessInfo.hostName` asks the resolver for a canonical name, and a lab machine with
+    /// a slow or absent DNS server would then hold an e-stop for seconds.
     static var issuer: String {
         let user = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
-        return "\(user)@\(ProcessInfo.processInfo.hostName) (pld \(CommandLine.arguments.dropFirst().first ?? ""))"
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "unknown host"
+        return "\(user)@\(host) (pld \(CommandLine.arguments.dropFirst().first ?? ""))"
     }
 
     /// One command, one reply. A fresh REQ socket per command, so a lost reply never wedges
     /// the next one.
-    func send(_ kind: PLDOperatorCommand.Kind, reason: String = "", timeoutMilliseconds: Int = 3_000) throws(OperatorClientError) -> PLDOperatorReply {
+    public func send(_ kind: PLDOperatorCommand.Kind, reason: String = "", timeoutMilliseconds: Int = 3_000) throws(OperatorClientError) -> PLDOperatorReply {
         requestID += 1
         var command = PLDOperatorCommand()
-        command.protocolVersion = OperatorServer.protocolVersion
+        command.protocolVersion = OperatorProtocol.version
         command.requestID = requestID
         command.kind = kind
         command.issuer = Self.issuer
@@ -139,7 +143,7 @@ final class OperatorClient {
     /// Subscribes to the run's status stream and calls `body` with each message until it
     /// returns false. Sends a `status` command every second as a heartbeat (the run's dead-man
     /// counts terminals that are watching). Throws when nothing arrives for `silenceSeconds`.
-    func watch(silenceSeconds: Double = 5, _ body: (PLDRunStatus) -> Bool) throws(OperatorClientError) {
+    public func watch(silenceSeconds: Double = 5, _ body: (PLDRunStatus) -> Bool) throws(OperatorClientError) {
         let first = try send(.status)
         let endpoint = target.status ?? first.status.statusEndpoint
         guard body(first.status) else { return }
@@ -176,7 +180,7 @@ final class OperatorClient {
 // MARK: Rendering
 
 extension PLDRunState {
-    var label: String {
+    public var label: String {
         switch self {
         case .starting: "starting"
         case .running: "running"
@@ -192,7 +196,7 @@ extension PLDRunState {
 }
 
 /// `pld status` as lines a human reads.
-func statusLines(_ s: PLDRunStatus) -> [String] {
+public func statusLines(_ s: PLDRunStatus) -> [String] {
     let handoff = s.handoffStep < 0 ? "no handoff" : "handoff at step \(s.handoffStep)"
     var lines = [
         "\(s.configName): \(s.state.label)" + (s.pauseReason.isEmpty ? "" : " — \(s.pauseReason)"),
@@ -215,7 +219,7 @@ func statusLines(_ s: PLDRunStatus) -> [String] {
 }
 
 /// `pld status --json`: every field, snake_case, zeros included (proto JSON would drop them).
-func statusJSON(_ s: PLDRunStatus) -> String {
+public func statusJSON(_ s: PLDRunStatus) -> String {
     let object: [String: Any] = [
         "protocol_version": s.protocolVersion, "time_unix_ns": s.timeUnixNs, "state": s.state.label.lowercased(),
         "config_name": s.configName, "episode": s.episode, "episode_step": s.episodeStep,

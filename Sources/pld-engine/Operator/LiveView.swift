@@ -1,4 +1,5 @@
 import Foundation
+import OperatorCLI
 import Runtime
 import Synchronization
 import Wire

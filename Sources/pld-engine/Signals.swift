@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import OperatorCLI
 
 /// Blocks until SIGINT or SIGTERM arrives, calling `status` every `statusEverySeconds` wall
 /// seconds meanwhile. Returns the signal's name. The default handlers are replaced so the

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorCLI
 
 /// `pld`: the PLD runtime's command line. Thin: every subcommand parses and validates its
 /// arguments, then calls into Runtime / Simulation. Exit status 0 on success, 1 on an error

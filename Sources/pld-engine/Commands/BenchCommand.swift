@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorCLI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,14 +30,4 @@ struct Bench: ParsableCommand {
         printError("pld bench: could not run \(bench): \(String(cString: strerror(errno)))")
         throw ExitCode.failure
     }
-}
-
-/// Directory of the running executable (`/proc/self/exe`), where SwiftPM puts sibling products.
-func executableDirectory() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return "." }
-    let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return String(path[..<slash])
 }
