@@ -10,7 +10,7 @@ import Testing
 
     /// A tiny learner with non-trivial heads (log σ partly outside its clamp range), a
     /// non-identity normaliser, targets that differ from the critics, and a filled batch.
-    static func makeLearner(backupEntropy: Bool = false) throws -> SACLearner {
+    static func makeLearner(backupEntropy: Bool = false, nStep: Int = 1) throws -> SACLearner {
         var c = SACConfiguration(inputDimensions: d, actionDimensions: a)
         c.hidden = [8, 7]
         c.batchSize = b
@@ -22,6 +22,7 @@ import Testing
         c.logStdRange = -0.9...0.35
         c.initialTemperature = 0.7
         c.discount = 0.9
+        c.nStep = nStep
         c.seed = 11
         c.backupEntropy = backupEntropy
         let normalizer = try ObservationNormalizer(mean: [0.1, -0.2, 0.3, 0, 0.05], std: [0.8, 1.3, 0.5, 1, 0.7])
@@ -62,8 +63,8 @@ import Testing
 
     static func logStdRange(_ learner: SACLearner) -> ClosedRange<Double> { learner.configuration.logStdRange }
 
-    /// Σ_j mean_i (Q_j(x̂, u) − y)² as a function of the critic parameters, y = r + γ (1 − done)
-    /// (min_j Q̄_j(x̂′, u′) [− α log π(u′|x′)]).
+    /// Σ_j mean_i (Q_j(x̂, u) − y)² as a function of the critic parameters, y = r + γⁿ (1 − done)
+    /// (min_j Q̄_j(x̂′, u′) [− α log π(u′|x′)]) (n-step rows: r already sums n rewards).
     static func tdLoss(_ learner: SACLearner, critic: [Double]) -> Double {
         let c = learner.configuration
         let actor = learner.actorParameters.doubles, target = learner.targetParameters.doubles
@@ -79,7 +80,8 @@ import Testing
         for j in 0..<2 {
             let q = Reference.mlp(learner.critics[j], critic, data, rows: b)
             for i in 0..<b {
-                let y = Double(learner.batch.rewards[i]) + c.discount * (1 - Double(learner.batch.dones[i]))
+                let bootstrap = (1..<(c.nStep + 1)).reduce(1.0) { product, _ in product * c.discount }
+                let y = Double(learner.batch.rewards[i]) + bootstrap * (1 - Double(learner.batch.dones[i]))
                     * (min(q1n[i], q2n[i]) - (c.backupEntropy ? alpha * next.logProb[i] : 0))
                 loss += (q[i] - y) * (q[i] - y) / Double(b)
             }
@@ -133,9 +135,9 @@ import Testing
         #expect(check.passed, "\(label): \(check)")
     }
 
-    @Test(arguments: [false, true])
-    func criticTDLossGradient(backupEntropy: Bool) throws {
-        let learner = try Self.makeLearner(backupEntropy: backupEntropy)
+    @Test(arguments: [(false, 1), (true, 1), (false, 3)])
+    func criticTDLossGradient(backupEntropy: Bool, nStep: Int) throws {
+        let learner = try Self.makeLearner(backupEntropy: backupEntropy, nStep: nStep)
         var stats = SACUpdateStatistics()
         learner.criticLossAndGradients(conservative: false, into: &stats)
         let theta = learner.criticParameters.doubles

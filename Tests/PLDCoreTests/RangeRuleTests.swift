@@ -82,6 +82,8 @@ let rangeRuleCases: [ErrorCase] = {
         insert(after: residual, "  dimension_scale: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]", path: "residual.dimension_scale[13]"),
         ErrorCase(name: "learner target entropy", edits: [Edit("handoff:\n", "learner:\n  target_entropy: 500\nhandoff:\n")],
                   path: "learner.target_entropy", message: "must be in [-100, 100]", lineOf: "target_entropy:"),
+        ErrorCase(name: "learner n-step", edits: [Edit("handoff:\n", "learner:\n  n_step: 0\nhandoff:\n")],
+                  path: "learner.n_step", message: "must be in [1, 100]", lineOf: "n_step:"),
         insert(after: residual, "  dimension_scale: [1, 0]", path: "residual.dimension_scale", message: "has 2 values but the action space is 14 wide"),
         insert(after: handoff, "  seed: -1", path: "handoff.seed", message: "out of range"),
         insert(after: lift, "    retries: 101", path: "stages[0].retries"),

@@ -122,14 +122,33 @@ public final class ReplayBuffer: @unchecked Sendable {
     /// Appends a whole episode: `inputs` has one more row than `actions` and `rewards` (the
     /// final x′); mcReturn is computed with `discount`. `terminated`: the last transition is
     /// done (false for a time-limit cut). Returns how many transitions were stored.
+    ///
+    /// `nStep` > 1 stores n-step transitions: r = Σ_{k<n} γᵏ r_{t+k}, x′ = x_{t+n}, done when
+    /// the episode terminates within those n steps (then r sums to the end). The critic must
+    /// bootstrap them with γⁿ (`SACConfiguration.nStep`). The last n − 1 steps of an episode
+    /// that did not terminate have no x_{t+n} and are not stored. One reward then reaches n
+    /// steps back per update instead of one: sparse success rewards at the end of a long
+    /// episode propagate n times faster.
     @discardableResult
-    public func appendEpisode(inputs xs: [[Float]], actions us: [[Float]], rewards rs: [Float], terminated: Bool, discount: Float) -> Int {
+    public func appendEpisode(
+        inputs xs: [[Float]], actions us: [[Float]], rewards rs: [Float], terminated: Bool, discount: Float, nStep: Int = 1
+    ) -> Int {
         precondition(xs.count == us.count + 1 && rs.count == us.count, "appendEpisode: \(xs.count) inputs for \(us.count) actions, \(rs.count) rewards")
+        precondition(nStep >= 1, "appendEpisode: nStep \(nStep) must be at least 1")
         let returns = MonteCarloReturns.compute(rewards: rs, discount: discount)
+        let steps = us.count
         var stored = 0
-        for t in us.indices {
-            let done = terminated && t == us.count - 1
-            if append(input: xs[t], action: us[t], reward: rs[t], nextInput: xs[t + 1], done: done,
+        for t in 0..<steps {
+            let span = min(nStep, steps - t)
+            let reachesEnd = t + span == steps
+            if span < nStep && !terminated { break }
+            var reward: Float = 0
+            var weight: Float = 1
+            for k in 0..<span {
+                reward += weight * rs[t + k]
+                weight *= discount
+            }
+            if append(input: xs[t], action: us[t], reward: reward, nextInput: xs[t + span], done: terminated && reachesEnd,
                       monteCarloReturn: returns[t]) { stored += 1 }
         }
         return stored

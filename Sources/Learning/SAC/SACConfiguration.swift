@@ -16,6 +16,9 @@ public struct SACConfiguration: Sendable, Equatable {
     public var activation: ResidualActivation = .tanh
     public var batchSize = 256
     public var discount = 0.99
+    /// The replay holds n-step transitions (`ReplayBuffer.appendEpisode(nStep:)`): the TD
+    /// target bootstraps with discountⁿ. 1: ordinary one-step SAC.
+    public var nStep = 1
     /// Polyak τ for the target critics (after every critic step).
     public var targetUpdateRate = 0.005
     public var actorOptimizer = AdamConfiguration.adamW(learningRate: 3e-4)
@@ -71,6 +74,7 @@ public struct SACConfiguration: Sendable, Equatable {
                     "hidden \(hidden) must have 1...\(ResidualArchitecture.maxHiddenLayers) layers of 1...\(ResidualArchitecture.maxHiddenUnits) units")
         try require(batchSize >= 1, "batchSize \(batchSize) must be at least 1")
         try require(discount >= 0 && discount <= 1, "discount \(discount) must be in [0, 1]")
+        try require(nStep >= 1 && nStep <= 100, "nStep \(nStep) must be in 1...100")
         try require(targetUpdateRate > 0 && targetUpdateRate <= 1, "targetUpdateRate \(targetUpdateRate) must be in (0, 1]")
         for (name, o) in [("actor", actorOptimizer), ("critic", criticOptimizer), ("temperature", temperatureOptimizer)] {
             try require(o.learningRate > 0 && o.learningRate.isFinite && o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1

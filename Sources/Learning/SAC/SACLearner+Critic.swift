@@ -34,7 +34,8 @@ extension SACLearner {
         let n = conservative ? cqlSamples : 0
         precondition(!conservative || cqlSamples > 0, "CQL step without CQL workspaces (cql.weight is 0)")
         let alpha = temperature
-        let gamma = Float(c.discount)
+        // The rows are n-step transitions (r already sums n discounted rewards).
+        let gamma = Float(pow(c.discount, Double(c.nStep)))
         normalizer.apply(batch.inputs, into: normalizedInputs, rows: b)
         normalizer.apply(batch.nextInputs, into: normalizedNextInputs, rows: b)
 

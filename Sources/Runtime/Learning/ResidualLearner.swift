@@ -227,9 +227,9 @@ final class ResidualLearner: @unchecked Sendable {
         var added = 0
         if warmup && sac == nil {
             for s in segments(steps, terminal: terminal, fromResidual: false) {
-                added += warmupOnline.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount)
+                added += warmupOnline.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount, nStep: config.nStep)
                 if terminal {
-                    warmupOffline.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount)
+                    warmupOffline.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount, nStep: config.nStep)
                 }
             }
             let count = statusBox.withLock {
@@ -246,9 +246,9 @@ final class ResidualLearner: @unchecked Sendable {
         // A base-only episode that ended during the warm start: all of it is data (u = 0), and
         // a success is a base rollout for the offline buffer.
         for s in segments(steps, terminal: terminal, fromResidual: !warmup) {
-            added += sac.online.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount)
+            added += sac.online.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount, nStep: config.nStep)
             if warmup && terminal {
-                sac.offline.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount)
+                sac.offline.appendEpisode(inputs: s.xs, actions: s.us, rewards: s.rs, terminated: s.terminated, discount: discount, nStep: config.nStep)
             }
         }
         budget += Double(added) * config.updatesPerStep
@@ -279,6 +279,7 @@ final class ResidualLearner: @unchecked Sendable {
         configuration.hidden = [Int](repeating: residualConfig.hiddenUnits, count: residualConfig.hiddenLayers)
         configuration.batchSize = config.batchSize
         configuration.discount = config.discount
+        configuration.nStep = config.nStep
         configuration.targetUpdateRate = config.targetUpdateRate
         configuration.actorOptimizer = .adamW(learningRate: config.learningRate)
         configuration.criticOptimizer = .adamW(learningRate: config.learningRate)

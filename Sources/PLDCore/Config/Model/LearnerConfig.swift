@@ -16,6 +16,10 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
     public var batchSize = 256
     /// γ. Default 0.99.
     public var discount = 0.99
+    /// n-step returns: each replayed transition sums the next n rewards and bootstraps γⁿ
+    /// after them, so a success at an episode's end reaches the early steps n times sooner.
+    /// 1 = PLD's one-step SAC. Default 1.
+    public var nStep = 1
     /// AdamW learning rate for actor, critics and temperature. Default 3e-4.
     public var learningRate = 3e-4
     /// Polyak τ of the target critics. Default 0.005.
@@ -62,6 +66,7 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         updatesPerStep = try c.value(.updatesPerStep, default: updatesPerStep)
         batchSize = try c.value(.batchSize, default: batchSize)
         discount = try c.value(.discount, default: discount)
+        nStep = try c.value(.nStep, default: nStep)
         learningRate = try c.value(.learningRate, default: learningRate)
         targetUpdateRate = try c.value(.targetUpdateRate, default: targetUpdateRate)
         criticActorRatio = try c.value(.criticActorRatio, default: criticActorRatio)
@@ -82,6 +87,7 @@ public struct LearnerConfig: Codable, Sendable, Equatable {
         v.range(updatesPerStep, .closed(0, 100), path["updates_per_step"])
         v.range(batchSize, .closed(1, 65_536), path["batch_size"])
         v.range(discount, .open(0, 1), path["discount"])
+        v.range(nStep, .closed(1, 100), path["n_step"])
         v.range(learningRate, .leftOpen(0, 1), path["learning_rate"])
         v.range(targetUpdateRate, .leftOpen(0, 1), path["target_update_rate"])
         v.range(criticActorRatio, .closed(1, 100), path["critic_actor_ratio"])
