@@ -269,6 +269,22 @@ func pld(_ arguments: String..., timeoutSeconds: Double = 120) throws -> PythonP
         let socket = try Socket(context: context, type: .pub)
         #expect(throws: Never.self) { try socket.bind("tcp://127.0.0.1:5556") }
         socket.close()
+
+        // Again into the same directory: the first demo is set aside, not appended to or lost.
+        let again = try PythonPeer.run(
+            BuiltProducts.executable("pld"), ["demo", "--episodes", "1", "--out", out.path],
+            currentDirectory: PythonPeer.repositoryRoot, timeoutSeconds: 150)
+        #expect(again.status == 0, "\(again.stderr)")
+        let keptLine = again.stdout.split(separator: "\n").first { $0.contains("the previous demo's runs are kept in ") }
+        let kept = keptLine.flatMap { line in line.range(of: "kept in ").map { String(line[$0.upperBound...].prefix { $0 != ";" }) } }
+        #expect(kept?.hasPrefix(out.path + "-") == true, "\(again.stdout)")
+        if let kept {
+            defer { try? FileManager.default.removeItem(atPath: kept) }
+            let first = try String(contentsOfFile: kept + "/index.jsonl", encoding: .utf8)
+            #expect(first == index)
+        }
+        let second = try String(contentsOf: out.appendingPathComponent("index.jsonl"), encoding: .utf8)
+        #expect(second.split(separator: "\n").count == 1)
     }
 
     /// Something else holds the simulator's ports: one clear line naming the port and the log,

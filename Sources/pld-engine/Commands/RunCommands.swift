@@ -71,9 +71,12 @@ struct Demo: ParsableCommand {
             throw ExitCode.failure
         }
         do {
+            if let kept = try Self.setAsidePreviousDemo(in: out) {
+                printOut("pld demo: the previous demo's runs are kept in \(kept); this one starts fresh in \(out)")
+            }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            printError("pld demo: cannot create \(out): \(error.localizedDescription)")
+            printError("pld demo: cannot prepare \(out): \(error.localizedDescription)")
             throw ExitCode.failure
         }
         let speed = self.speed ?? (episodes == nil ? 10 : 1)
@@ -125,6 +128,27 @@ struct Demo: ParsableCommand {
     /// 3 × 128, ξ = 0.1 on translation only. Measured on franka-cube (README, Learning): with
     /// the config's ξ = 0.5 on all seven dimensions, exploration turned the wrist and spoiled
     /// grasps and success fell from the base's ~60 % to 5–30 %; this keeps it at the base's rate.
+    /// A demo always starts fresh: its phases' runs refuse to continue a recording made with
+    /// another config (say, after an update), and appending to an old demo would mix its
+    /// episodes into this one's numbers. Nothing is deleted: an earlier demo in `directory` is
+    /// renamed to `directory-YYYYMMDD-HHMMSS`, which is returned (nil when there was none).
+    static func setAsidePreviousDemo(in directory: String) throws -> String? {
+        let files = FileManager.default
+        let phases = ["probe", "evaluate", "collect", "lerobot", "summary.txt", "sim.log", "index.jsonl"]
+        guard phases.contains(where: { files.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }) else { return nil }
+        let stamp = DateFormatter()
+        stamp.locale = Locale(identifier: "en_US_POSIX")
+        stamp.dateFormat = "yyyyMMdd-HHmmss"
+        var kept = directory + "-" + stamp.string(from: Date())
+        var suffix = 1
+        while files.fileExists(atPath: kept) {
+            suffix += 1
+            kept = directory + "-" + stamp.string(from: Date()) + "-\(suffix)"
+        }
+        try files.moveItem(atPath: directory, toPath: kept)
+        return kept
+    }
+
     static func demoResidual(_ config: inout RobotConfig) {
         config.residual.hiddenUnits = 128
         config.residual.xi = 0.1
