@@ -166,6 +166,8 @@ struct Demo: ParsableCommand {
         config.learner.cqlActionSamples = 4
         config.learner.initialTemperature = 0.01
         config.learner.initialLogStd = -0.5
+        // n-step returns: the success at an episode's end reaches the handoff 5× sooner.
+        config.learner.nStep = 5
         config.learner.seed = seed
         config.residual.seed = seed
         config.handoff.seed = seed
