@@ -20,3 +20,12 @@ public func executableDirectory() -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return String(path[..<slash])
 }
+
+/// Replaces this process with `path` (execv: same process id, so signals and the exit status
+/// are the new program's). `searchPath`: look `path` up on PATH (execvp). Returns only on
+/// failure, with errno's description.
+public func replaceProcess(with path: String, arguments: [String], searchPath: Bool = false) -> String {
+    var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    _ = searchPath ? execvp(path, &cArguments) : execv(path, &cArguments)
+    return String(cString: strerror(errno))
+}

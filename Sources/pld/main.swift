@@ -31,13 +31,11 @@ if arguments.count > 1, operatorCommands.contains(arguments[1]) {
 }
 
 let engine = executableDirectory() + "/pld-engine"
-var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
 if access(engine, X_OK) == 0 {
-    execv(engine, &cArguments)
-    printError("pld: could not run \(engine): \(String(cString: strerror(errno)))")
+    printError("pld: could not run \(engine): \(replaceProcess(with: engine, arguments: arguments))")
 } else {
     // Installed elsewhere: the engine from PATH (both binaries belong in the same directory).
-    execvp("pld-engine", &cArguments)
+    _ = replaceProcess(with: "pld-engine", arguments: arguments, searchPath: true)
     printError("pld: pld-engine not found next to \(executableDirectory())/pld nor on PATH; build it with `swift build` (it is built with pld) and keep both binaries together")
 }
 exit(1)

@@ -24,10 +24,8 @@ struct Bench: ParsableCommand {
             printError("pld bench: \(bench) not found; build it with `swift build --product pld-bench` (same configuration as pld)")
             throw ExitCode.failure
         }
-        let argv = [bench] + arguments
-        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        execv(bench, &cArgs)
-        printError("pld bench: could not run \(bench): \(String(cString: strerror(errno)))")
+        let failure = replaceProcess(with: bench, arguments: [bench] + arguments)
+        printError("pld bench: could not run \(bench): \(failure)")
         throw ExitCode.failure
     }
 }
