@@ -124,10 +124,6 @@ struct Demo: ParsableCommand {
         }
     }
 
-    /// The demo's residual, the same in every phase (the weights carry the network, not ξ):
-    /// 3 × 128, ξ = 0.1 on translation only. Measured on franka-cube (README, Learning): with
-    /// the config's ξ = 0.5 on all seven dimensions, exploration turned the wrist and spoiled
-    /// grasps and success fell from the base's ~60 % to 5–30 %; this keeps it at the base's rate.
     /// A demo always starts fresh: its phases' runs refuse to continue a recording made with
     /// another config (say, after an update), and appending to an old demo would mix its
     /// episodes into this one's numbers. Nothing is deleted: an earlier demo in `directory` is
@@ -149,10 +145,17 @@ struct Demo: ParsableCommand {
         return kept
     }
 
+    /// The demo's residual, the same in every phase (the weights carry the network, not ξ):
+    /// 3 × 128, ξ = 0.4 on the sideways dimension (y) only. The scripted base's error is
+    /// sideways (its grasp point is biased by 1.27 · y·|y|), and measured on franka-cube (README,
+    /// Learning): ξ = 0.5 on all seven dimensions let exploration turn the wrist and spoil grasps
+    /// (success fell from the base's ~60 % to 5–30 %); ξ 0.4 on x and y let the expert drift
+    /// forward and back over cubes the base would have picked (80 % and 88 %); on y alone the
+    /// expert picked 88–92 % of 50 and 84–89 % of 200 fresh placements (3 seeds, 600 episodes).
     static func demoResidual(_ config: inout RobotConfig) {
         config.residual.hiddenUnits = 128
-        config.residual.xi = 0.1
-        config.residual.dimensionScale = [1, 1, 1, 0, 0, 0, 0]
+        config.residual.xi = 0.4
+        config.residual.dimensionScale = [0, 1, 0, 0, 0, 0, 0]
     }
 
     /// The demo's scale of the learner (the config keeps PLD's numbers); see `demoResidual`.
@@ -161,11 +164,11 @@ struct Demo: ParsableCommand {
         config.residual.mode = .sample
         config.learner.enabled = true
         config.learner.warmupEpisodes = warmup
-        config.learner.warmStartUpdates = 1000
+        config.learner.warmStartUpdates = 500
         config.learner.cqlWeight = 1
         config.learner.cqlActionSamples = 4
         config.learner.initialTemperature = 0.01
-        config.learner.initialLogStd = -0.5
+        config.learner.initialLogStd = -1.0
         // n-step returns: the success at an episode's end reaches the handoff 5× sooner.
         config.learner.nStep = 5
         config.learner.seed = seed
