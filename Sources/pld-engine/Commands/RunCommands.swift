@@ -236,6 +236,14 @@ struct Demo: ParsableCommand {
             "expert, base + residual (evaluation): " + rate(evaluation.episodes),
             "hybrid demonstrations collected:      " + rate(collection.episodes),
         ]
+        // A stall holds the arm until a base chunk arrives; the chunk then skips the ticks it
+        // missed, so a stall in the descent makes the scripted base close above the cube. At
+        // --speed S a tick lasts 1/S of its real time but the server's reply takes the same
+        // wall time, so a busy machine stalls more and every rate above falls (README, Learning).
+        func stalls(_ episodes: [EpisodeResult]) -> String {
+            episodes.isEmpty ? "–" : String(format: "%.1f", Double(episodes.reduce(0) { $0 + $1.policyStalls }) / Double(episodes.count))
+        }
+        lines.append("policy stalls per episode (ticks held waiting for a base chunk): base \(stalls(base)), expert \(stalls(evaluation.episodes)), collection \(stalls(collection.episodes)); more than ~3 (the first chunk) lowers every rate above: try a lower --speed")
         if let learner = probe.learner {
             lines.append("learner: \(learner.warmStartUpdates) warm-start and \(learner.updates) SAC updates, \(learner.version) weights versions, \(learner.offlineTransitions) offline / \(learner.onlineTransitions) online transitions")
         }
