@@ -90,7 +90,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
         .target(name: "Safety", dependencies: ["PLDCore"]),
-        .target(name: "Tasks", dependencies: ["PLDCore", "Policies"]),
+        .target(name: "Tasks", dependencies: ["PLDCore", "Policies"], exclude: ["RemoteClassifierProtocol.md"]),
         .target(name: "Recording", dependencies: ["PLDCore", "CHDF5", "CGlibcMalloc"], exclude: ["EpisodeFormat.md"]),
         // -O in debug builds too: the learner's numeric loops are 10-50x slower unoptimised,
         // and LearningTests trains small networks (see Tests/LearningTests).

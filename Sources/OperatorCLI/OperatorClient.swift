@@ -99,7 +99,8 @@ public final class OperatorClient {
     static var issuer: String {
         let user = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
         var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "unknown host"
+        let host = gethostname(&name, name.count - 1) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown host"
         return "\(user)@\(host) (pld \(CommandLine.arguments.dropFirst().first ?? ""))"
     }
 

@@ -96,7 +96,7 @@ final class ResidualLearner: @unchecked Sendable {
         if let directory {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = (directory as NSString).appendingPathComponent("learning.jsonl")
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             journal = FileHandle(forWritingAtPath: path)
             _ = try? journal?.seekToEnd()
         }

@@ -48,6 +48,12 @@ public final class MetricsServer: Sendable {
     func scrape() -> String { String(decoding: exporter.exposition(), as: UTF8.self) }
 }
 
+/// Our metric names are written whole, unit suffix included (`pld_ticks_total`), so the
+/// descriptor carries the full name and no separate unit; the exposed name is exactly `name`.
+private func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+}
+
 /// Owns the Prometheus registry and brings it up to date from the run before each scrape.
 final class MetricsExporter: Sendable {
     private let view: OperatorView
@@ -79,22 +85,22 @@ final class MetricsExporter: Sendable {
             (.faultsCamera, "pld_faults_camera_total", "Episodes ended by a frozen camera."),
             (.recorderDroppedSteps, "pld_recorder_dropped_steps_total", "Steps the recorder queue could not take."),
         ]
-        counters = names.map { ($0.0, registry.makeCounter(name: $0.1, help: $0.2)) }
+        counters = names.map { ($0.0, registry.makeCounter(descriptor: metric($0.1, $0.2))) }
         lastCounts = Mutex([UInt64](repeating: 0, count: names.count))
-        ticks = registry.makeCounter(name: "pld_ticks_total", help: "Control ticks run.")
-        misses = registry.makeCounter(name: "pld_deadline_misses_total", help: "Ticks that started after their deadline.")
-        computeP50 = registry.makeGauge(name: "pld_tick_compute_p50_seconds", help: "Tick compute time, median since the start.")
-        computeP99 = registry.makeGauge(name: "pld_tick_compute_p99_seconds", help: "Tick compute time, 99th percentile since the start.")
-        computeMax = registry.makeGauge(name: "pld_tick_compute_max_seconds", help: "Longest tick compute time since the start.")
-        jitterP99 = registry.makeGauge(name: "pld_tick_jitter_p99_seconds", help: "Tick wake-up lateness, 99th percentile since the start.")
-        successRate = registry.makeGauge(name: "pld_success_rate_last_50", help: "Success rate over the last 50 completed episodes.")
-        state = registry.makeGauge(
-            name: "pld_run_state", help: "1 starting, 2 running, 3 paused, 4 estopped, 5 resetting, 6 stopping, 7 faulted, 8 finished.")
-        episode = registry.makeGauge(name: "pld_episode", help: "Index of the current episode.")
-        step = registry.makeGauge(name: "pld_episode_step", help: "Step within the current episode.")
+        ticks = registry.makeCounter(descriptor: metric("pld_ticks_total", "Control ticks run."))
+        misses = registry.makeCounter(descriptor: metric("pld_deadline_misses_total", "Ticks that started after their deadline."))
+        computeP50 = registry.makeGauge(descriptor: metric("pld_tick_compute_p50_seconds", "Tick compute time, median since the start."))
+        computeP99 = registry.makeGauge(descriptor: metric("pld_tick_compute_p99_seconds", "Tick compute time, 99th percentile since the start."))
+        computeMax = registry.makeGauge(descriptor: metric("pld_tick_compute_max_seconds", "Longest tick compute time since the start."))
+        jitterP99 = registry.makeGauge(descriptor: metric("pld_tick_jitter_p99_seconds", "Tick wake-up lateness, 99th percentile since the start."))
+        successRate = registry.makeGauge(descriptor: metric("pld_success_rate_last_50", "Success rate over the last 50 completed episodes."))
+        state = registry.makeGauge(descriptor: metric(
+            "pld_run_state", "1 starting, 2 running, 3 paused, 4 estopped, 5 resetting, 6 stopping, 7 faulted, 8 finished."))
+        episode = registry.makeGauge(descriptor: metric("pld_episode", "Index of the current episode."))
+        step = registry.makeGauge(descriptor: metric("pld_episode_step", "Step within the current episode."))
         linkAges = view.config.arms.enumerated().map { i, arm in
-            (i, registry.makeGauge(name: "pld_link_age_seconds", labels: [("link", "\(arm.name).state")], help: "Age of the newest message on a link."),
-             registry.makeGauge(name: "pld_link_healthy", labels: [("link", "\(arm.name).state")], help: "1 when the link is fresh."))
+            (i, registry.makeGauge(descriptor: metric("pld_link_age_seconds", "Age of the newest message on a link."), labels: [("link", "\(arm.name).state")]),
+             registry.makeGauge(descriptor: metric("pld_link_healthy", "1 when the link is fresh."), labels: [("link", "\(arm.name).state")]))
         }
     }
 

@@ -301,7 +301,7 @@ struct SimChild {
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)  // the open below reports failure
         guard let log = FileHandle(forWritingAtPath: logPath) else {
             throw LaunchError(description: "cannot write the simulator log \(logPath)")
         }
