@@ -50,7 +50,7 @@ struct Demo: ParsableCommand {
     @Option(help: ArgumentHelp("Parent directory of the phases' runs, the simulator's log and the summary.", valueName: "DIR"))
     var out: String = "runs/demo"
 
-    @Option(help: ArgumentHelp("Sim seconds per wall second, for both the simulator and the runs (1 with --episodes).", valueName: "K"))
+    @Option(help: ArgumentHelp("Sim seconds per wall second, for both the simulator and the runs (default 5; 1 with --episodes).", valueName: "K"))
     var speed: Double?
 
     @Option(help: ArgumentHelp("Seed of the simulator's cube placement and of the learner.", valueName: "N"))
@@ -79,7 +79,10 @@ struct Demo: ParsableCommand {
             printError("pld demo: cannot prepare \(out): \(error.localizedDescription)")
             throw ExitCode.failure
         }
-        let speed = self.speed ?? (episodes == nil ? 10 : 1)
+        // 5, not faster: the policy server's reply must arrive within the chunk's refill window
+        // (3 ticks = 30 ms of wall time at 5×). At 10× on two cores that window is 15 ms, and
+        // the stalls it causes decide more episodes than the residual does (README, Learning).
+        let speed = self.speed ?? (episodes == nil ? 5 : 1)
         let simLog = (out as NSString).appendingPathComponent("sim.log")
         printOut("pld demo: starting pld sim --scene franka-cube at speed \(speed) (log: \(simLog))")
         let sim: SimChild
