@@ -10,7 +10,7 @@ struct SendWithoutCopyTests {
         let bytes: UnsafeMutableRawBufferPointer
         init(_ values: [UInt8]) {
             bytes = .allocate(byteCount: values.count, alignment: 8)
-            bytes.copyMemory(from: UnsafeRawBufferPointer(start: values, count: values.count))
+            values.withUnsafeBytes { bytes.copyMemory(from: $0) }
         }
         deinit {
             // Scribble before freeing, so a message read after this would arrive corrupted.
