@@ -21,20 +21,34 @@ import Testing
         #expect(loop.compute.count == loop.ticks)
     }
 
+    /// Checked on the schedule (deadlines and indices), not on wake-up gaps: on a loaded machine
+    /// any wake can be late by less than a period, and the absolute schedule then rightly gives a
+    /// short gap to the next one (seen in a full-suite run: 0.72 ms between wakes at 2 ms).
     @Test func aLateTickIsOneMissAndTheScheduleSkipsAheadInsteadOfBursting() {
-        let loop = ControlLoop(periodNanos: 2_000_000)
-        let wakes = Mutex<[UInt64]>([])
+        let period: UInt64 = 2_000_000
+        let loop = ControlLoop(periodNanos: period)
+        let ticks = Mutex<[(timing: TickTiming, endNanos: UInt64)]>([])
         loop.start { timing in
-            wakes.withLock { $0.append(timing.wakeNanos) }
-            if timing.index == 5 { usleep(7_000) }  // 3.5 periods late
-            return wakes.withLock { $0.count } < 12
+            let ran = ticks.withLock { $0.count }
+            if ran == 5 { usleep(7_000) }  // the sixth tick runs 3.5 periods long
+            let count = ticks.withLock { $0.append((timing, monotonicNanos())); return $0.count }
+            return count < 12
         }
         loop.join()
         #expect(loop.misses >= 1)
-        let w = wakes.withLock { $0 }
-        // After the late tick the next wake-ups are a period apart again, not back-to-back.
-        let gaps = zip(w.dropFirst(7), w.dropFirst(8)).map { Double($1 - $0) / 1e6 }
-        #expect(gaps.allSatisfy { $0 > 1.0 }, "gaps after the miss: \(gaps) ms")
+        let t = ticks.withLock { $0 }
+        #expect(t.count == 12)
+        guard t.count == 12 else { return }
+        let late = t[5], next = t[6]
+        // The deadlines that passed while the late tick ran (at least 3 of 2 ms in 7 ms) were
+        // skipped, not run back-to-back: the next tick's deadline was still ahead when it ended.
+        #expect(next.timing.index >= late.timing.index + 4, "index \(late.timing.index) → \(next.timing.index)")
+        #expect(next.timing.deadlineNanos > late.endNanos, "next deadline \(next.timing.deadlineNanos) ≤ late tick's end \(late.endNanos)")
+        // Everywhere, each deadline is a whole number of periods after the one before.
+        for (a, b) in zip(t, t.dropFirst()) {
+            #expect(b.timing.index > a.timing.index)
+            #expect(b.timing.deadlineNanos - a.timing.deadlineNanos == (b.timing.index - a.timing.index) * period)
+        }
     }
 
     @Test func refusedRealtimeRequestsBecomeWarningsNotFailures() {
